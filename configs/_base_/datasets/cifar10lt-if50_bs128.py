@@ -1,0 +1,2 @@
+_base_ = './cifar10lt-if100_bs128.py'
+train_dataloader = dict(dataset=dict(imb_factor=50))

@@ -1,0 +1,2 @@
+# Copyright (c) mmlt contributors. All rights reserved.
+__all__ = []

@@ -1,0 +1,96 @@
+# Copyright (c) mmlt contributors. All rights reserved.
+from typing import Optional
+
+import numpy as np
+from mmengine.dist import broadcast_object_list, get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmlt.registry import DATASETS, HOOKS
+from mmlt.utils import get_class_counts
+
+
+@HOOKS.register_module()
+class ClassCountsHook(Hook):
+    """Give the per-class training counts to every component that needs them.
+
+    Counts are read once from the train dataset (unwrapping
+    ``ClassBalancedDataset`` / ``RepeatDataset``, see
+    :func:`mmlt.utils.get_class_counts`), broadcast from rank 0 so all ranks
+    agree, and passed to ``set_class_counts(counts)`` of every model module
+    and evaluator metric that has that method and no counts yet
+    (``class_counts is None``). It runs after :class:`SwitchRecipeHook` at
+    each epoch start, so a loss swapped in for deferred re-weighting gets the
+    counts too. For ``tools/test.py`` the train dataset is built from
+    ``train_dataloader.dataset`` in the config (annotations only).
+
+    This is the same idea as mmpretrain's ``SetAdaptiveMarginsHook``.
+
+    Args:
+        class_counts (Sequence[int], optional): Use these counts instead of
+            reading the train set.
+    """
+    priority = 'LOW'  # after SwitchRecipeHook (NORMAL)
+
+    def __init__(self, class_counts=None):
+        self.counts: Optional[np.ndarray] = (
+            None if class_counts is None else np.asarray(class_counts))
+
+    def _get_counts(self, runner) -> np.ndarray:
+        if self.counts is None:
+            counts = [None]
+            if get_rank() == 0:
+                counts[0] = get_class_counts(self._train_dataset(runner))
+            broadcast_object_list(counts, src=0)
+            self.counts = counts[0]
+            runner.logger.info(
+                f'ClassCountsHook: {len(self.counts)} classes, '
+                f'{int(self.counts.sum())} training images, max '
+                f'{int(self.counts.max())} / min {int(self.counts.min())} '
+                'per class.')
+        return self.counts
+
+    @staticmethod
+    def _train_dataset(runner):
+        loop = getattr(runner, '_train_loop', None)
+        if loop is not None and not isinstance(loop, dict):
+            return loop.dataloader.dataset
+        cfg = runner.cfg.get('train_dataloader', None)
+        if not cfg or 'dataset' not in cfg:
+            raise RuntimeError(
+                'ClassCountsHook needs `train_dataloader.dataset` in the '
+                'config (or `class_counts=`) to know the training counts.')
+        dataset_cfg = cfg['dataset']
+        if isinstance(dataset_cfg, dict):
+            return DATASETS.build(dataset_cfg)
+        return dataset_cfg
+
+    def _dispatch(self, runner, with_model=True, with_metrics=True):
+        counts = self._get_counts(runner)
+        targets = []
+        if with_model:
+            model = runner.model
+            if is_model_wrapper(model):
+                model = model.module
+            targets += list(model.modules())
+        if with_metrics:
+            for loop_name in ('_val_loop', '_test_loop'):
+                loop = getattr(runner, loop_name, None)
+                evaluator = getattr(loop, 'evaluator', None)
+                targets += list(getattr(evaluator, 'metrics', []))
+        for target in targets:
+            if hasattr(target, 'set_class_counts') and \
+                    getattr(target, 'class_counts', None) is None:
+                target.set_class_counts(counts)
+
+    def before_train(self, runner) -> None:
+        self._dispatch(runner)
+
+    def before_train_epoch(self, runner) -> None:
+        self._dispatch(runner, with_metrics=False)
+
+    def before_val(self, runner) -> None:
+        self._dispatch(runner)
+
+    def before_test(self, runner) -> None:
+        self._dispatch(runner)

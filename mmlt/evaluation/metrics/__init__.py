@@ -1,0 +1,4 @@
+# Copyright (c) mmlt contributors. All rights reserved.
+from .shot_accuracy import ShotAccuracy, expected_calibration_error, shot_groups
+
+__all__ = ['ShotAccuracy', 'shot_groups', 'expected_calibration_error']

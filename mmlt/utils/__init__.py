@@ -1,0 +1,8 @@
+# Copyright (c) mmlt contributors. All rights reserved.
+from .class_counts import check_class_counts, get_class_counts, unwrap_dataset
+from .setup_env import import_task_modules, setup_cpu_distributed
+
+__all__ = [
+    'get_class_counts', 'check_class_counts', 'unwrap_dataset',
+    'import_task_modules', 'setup_cpu_distributed'
+]
