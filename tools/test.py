@@ -18,7 +18,8 @@ from mmengine.runner import Runner
 from mmengine.utils import mkdir_or_exist
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
-from mmlt.utils import import_task_modules, setup_cpu_distributed  # noqa
+from mmlt.utils import (import_task_modules, setup_cpu_distributed,  # noqa
+                        teardown_distributed)
 
 
 def parse_args():
@@ -64,6 +65,8 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.no_pin_memory:
         cfg.test_dataloader['pin_memory'] = False
     if cfg.test_dataloader.get('num_workers', 0) == 0:
@@ -72,8 +75,6 @@ def merge_args(cfg, args):
         evaluators = _as_list(cfg.test_evaluator)
         evaluators.append(dict(type='DumpResults', out_file_path=args.out))
         cfg.test_evaluator = evaluators
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 
@@ -101,7 +102,7 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     import_task_modules(cfg)
-    setup_cpu_distributed(cfg)
+    cpu_distributed = setup_cpu_distributed(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
@@ -109,6 +110,7 @@ def main():
     runner.test()
     if args.per_class_out and is_main_process():
         write_per_class(runner, args.per_class_out)
+    teardown_distributed(cpu_distributed)
 
 
 if __name__ == '__main__':

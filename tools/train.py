@@ -16,7 +16,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
-from mmlt.utils import import_task_modules, setup_cpu_distributed  # noqa
+from mmlt.utils import (import_task_modules, setup_cpu_distributed,  # noqa
+                        teardown_distributed)
 
 
 def parse_args():
@@ -88,6 +89,8 @@ def merge_args(cfg, args):
         cfg.load_from = args.resume
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
 
     default_loader = ConfigDict(
         pin_memory=True,
@@ -103,8 +106,6 @@ def merge_args(cfg, args):
         if args.no_persistent_workers or loader.get('num_workers', 0) == 0:
             loader.persistent_workers = False
         cfg[field] = loader
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 
@@ -113,12 +114,13 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     import_task_modules(cfg)
-    setup_cpu_distributed(cfg)
+    cpu_distributed = setup_cpu_distributed(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
     runner.train()
+    teardown_distributed(cpu_distributed)
 
 
 if __name__ == '__main__':

@@ -43,6 +43,13 @@ class PostHocAdjustMixin(ClassCountsMixin):
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
+    def set_class_counts(self, counts) -> None:
+        """Set training counts; validated only when ``posthoc`` uses them."""
+        if self.posthoc is None:
+            self.class_counts = np.asarray(counts, dtype=np.int64)
+        else:
+            super().set_class_counts(counts)
+
     def _on_class_counts(self, counts) -> None:
         self._offset = posthoc_offset(counts, self.posthoc, self.posthoc_tau)
 

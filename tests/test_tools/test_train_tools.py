@@ -1,0 +1,142 @@
+"""tools/train.py, tools/test.py, dist_*.sh and the demo, run as users do."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ..test_engine.test_hooks import DEMO_COUNTS, subset, tiny_cfg
+
+REPO = Path(__file__).resolve().parents[2]
+PY = sys.executable
+
+
+def _env():
+    env = dict(os.environ)
+    env['PATH'] = f'{Path(PY).parent}:{env["PATH"]}'
+    env['PYTHONUNBUFFERED'] = '1'
+    env['OMP_NUM_THREADS'] = '1'
+    return env
+
+
+def _run(cmd, timeout=600):
+    proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True,
+                          text=True, timeout=timeout)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    return out
+
+
+def _metric(out, key='lt/top1', mode='test'):
+    found = re.findall(rf'Epoch\({mode}\).*?{re.escape(key)}: ([\d.]+)', out)
+    assert found, out[-3000:]
+    return float(found[-1])
+
+
+def _dump(cfg, path):
+    cfg.dump(str(path))
+    return str(path)
+
+
+def test_resume_after_kill(demo_data_root, tmp_path):
+    work = tmp_path / 'work'
+    cfg = tiny_cfg(demo_data_root, work, epochs=6)
+    cfg.train_dataloader.dataset.indices = subset(DEMO_COUNTS, 13)
+    cfg.model.head.loss = dict(type='CrossEntropyLoss')
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    config = _dump(cfg, tmp_path / 'cfg.py')
+    proc = subprocess.Popen([PY, 'tools/train.py', config], cwd=REPO,
+                            env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while not (work / 'epoch_2.pth').exists():
+        assert proc.poll() is None, 'training ended before it was killed'
+        assert time.time() < deadline
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = sorted(p.name for p in work.glob('epoch_*.pth'))
+    assert 'epoch_6.pth' not in done, 'the run finished before the kill'
+    last = max(int(n[6:-4]) for n in done)
+
+    out = _run([PY, 'tools/train.py', config, '--resume'])
+    assert f'resumed epoch: {last}' in out
+    epochs = [int(e) for e in re.findall(r'Epoch\(train\)\s+\[(\d+)\]', out)]
+    assert epochs[0] == last + 1 and epochs[-1] == 6
+    assert (work / 'epoch_6.pth').exists()
+
+
+def test_dist_train_and_test_on_cpu_match_single_process(
+        demo_data_root, tmp_path):
+    work = tmp_path / 'ddp'
+    cfg = tiny_cfg(demo_data_root, work, epochs=1)
+    # an odd number of test images: DDP padding must not be counted
+    cfg.val_dataloader.dataset.indices = subset([200] * 10, 4)[:-1]
+    cfg.test_dataloader = cfg.val_dataloader
+    config = _dump(cfg, tmp_path / 'cfg.py')
+    out = _run(['bash', 'tools/dist_train.sh', config, '2'])
+    assert 'Distributed training is not used' not in out
+    # 68 images, batch 16: 3 iterations per rank with 2 ranks (5 with 1)
+    assert re.search(r'Epoch\(train\)\s+\[1\]\[3/3\]', out), out[-3000:]
+    ddp_val = _metric(out, mode='val')
+    ckpt = str(work / 'epoch_1.pth')
+    single = _run([PY, 'tools/test.py', config, ckpt, '--work-dir',
+                   str(tmp_path / 't1')])
+    dist = _run(['bash', 'tools/dist_test.sh', config, ckpt, '2',
+                 '--work-dir', str(tmp_path / 't2')])
+    for key in ('lt/top1', 'lt/top5', 'lt/mean_class_acc', 'lt/few',
+                'lt/ece'):
+        assert _metric(single, key) == _metric(dist, key), key
+    assert _metric(single) == ddp_val
+
+
+def test_test_tool_writes_per_class_outputs(demo_data_root, tmp_path):
+    work = tmp_path / 'w'
+    cfg = tiny_cfg(demo_data_root, work, epochs=1)
+    config = _dump(cfg, tmp_path / 'cfg.py')
+    _run([PY, 'tools/train.py', config])
+    out_dir = tmp_path / 'per_class'
+    _run([PY, 'tools/test.py', config, str(work / 'epoch_1.pth'),
+          '--per-class-out', str(out_dir), '--out',
+          str(tmp_path / 'preds.pkl')])
+    assert (out_dir / 'per_class.json').stat().st_size > 0
+    png = (out_dir / 'per_class.png').read_bytes()
+    assert png[:8] == b'\x89PNG\r\n\x1a\n'
+    assert (tmp_path / 'preds.pkl').exists()
+
+
+def test_demo_script_runs(tmp_path):
+    out = _run([PY, 'tools/demo.py', '--epochs', '1', '--work-dir',
+                str(tmp_path / 'demo')])
+    assert 'overall (top-1)' in out and 'few (3 classes)' in out
+    assert (tmp_path / 'demo' / 'per_class.png').exists()
+
+
+def test_short_real_training_beats_chance(cifar10_jpg_root, tmp_path):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(
+        'configs/baselines/ce_r32_1xb128-200e_cifar100lt-if100.py')
+    cfg.work_dir = str(tmp_path)
+    cfg.model.head.num_classes = 10
+    cfg.model.data_preprocessor = dict(cfg.data_preprocessor, num_classes=10)
+    for name in ('train_dataloader', 'val_dataloader'):
+        cfg[name].dataset.type = 'CIFAR10LT'
+        cfg[name].dataset.data_root = str(cifar10_jpg_root)
+        cfg[name].num_workers = 0
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.train_cfg.max_epochs = 2
+    cfg.train_cfg.val_interval = 2
+    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.2,
+                                by_epoch=False, begin=0, end=50)]
+    cfg.default_hooks.logger.interval = 20
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val_loop.run()
+    # chance is 10% on the balanced 10,000-image test set
+    assert metrics['lt/top1'] > 25, metrics
+    assert metrics['lt/many'] > 25, metrics
