@@ -91,4 +91,4 @@ def _load_local_checkpoint(filename, map_location=None):
             f'outside the allow-list of mmengine checkpoint types '
             f'({", ".join(unsafe) or "see below"}). Loading it could run '
             'arbitrary code. If you trust the file, convert it to a plain '
-            'state_dict first.\n' + str(e).split('\n')[0]) from e
+            'state_dict first.\n' + str(e)) from e
