@@ -92,10 +92,10 @@ def merge_args(cfg, args):
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
 
-    default_loader = ConfigDict(
-        pin_memory=True,
-        persistent_workers=True,
-        collate_fn=dict(type='default_collate'))
+    default_loader = ConfigDict(pin_memory=True, persistent_workers=True)
+    if cfg.get('default_scope') != 'mmdet':
+        # mmpretrain's train.py default; mmdet keeps mmengine's pseudo_collate
+        default_loader.collate_fn = dict(type='default_collate')
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(field, None) is None:
             continue
