@@ -1,4 +1,11 @@
 # Copyright (c) mmlt contributors. All rights reserved.
+from .apa import AGLU, APA, APA_INIT_RANGES
+from .apa_functional import aglu, apa, set_apa_compile
+from .apa_se_layer import APA_SE_GATE, APASELayer
+from .cbam import APA_CBAM_GATE, CBAM
 from .normed_linear import NormedLinear
 
-__all__ = ['NormedLinear']
+__all__ = [
+    'NormedLinear', 'AGLU', 'APA', 'APA_INIT_RANGES', 'aglu', 'apa',
+    'set_apa_compile', 'APA_SE_GATE', 'APASELayer', 'APA_CBAM_GATE', 'CBAM'
+]
