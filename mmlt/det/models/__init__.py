@@ -1,0 +1,5 @@
+# Copyright (c) mmlt contributors. All rights reserved.
+from .backbones import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .roi_heads import *  # noqa: F401,F403
