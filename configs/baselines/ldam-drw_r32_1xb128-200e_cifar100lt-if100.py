@@ -12,7 +12,7 @@ model = dict(
         loss=ldam))
 custom_hooks = [
     dict(
-        type='SwitchRecipeHook',
+        type='DDPSwitchRecipeHook',
         schedule=[
             dict(
                 action_epoch=161,

@@ -1,5 +1,10 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .class_counts_hook import ClassCountsHook
+from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
+from .ride_expert_flops_hook import ExpertFlopsHook
 
-__all__ = ['ClassCountsHook', 'DeferredResamplingHook']
+__all__ = [
+    'ClassCountsHook', 'DDPSwitchRecipeHook', 'DeferredResamplingHook',
+    'ExpertFlopsHook'
+]

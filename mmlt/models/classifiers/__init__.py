@@ -1,2 +1,5 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-__all__ = []
+from .ride_classifier import RIDEClassifier
+from .ride_router_classifier import RIDERouterClassifier
+
+__all__ = ['RIDEClassifier', 'RIDERouterClassifier']

@@ -1,0 +1,4 @@
+# RIDE stage 1, iNaturalist 2018, ResNet-50: the 6-expert teacher of the
+# distillation config (recipe as the 3-expert config).
+_base_ = './ride-3e_r50_8xb64-100e_inat2018.py'
+model = dict(backbone=dict(num_experts=6), head=dict(num_experts=6))
