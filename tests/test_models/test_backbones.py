@@ -50,3 +50,15 @@ def test_frozen_stages_and_norm_eval():
     model.train()
     assert not any(p.requires_grad for p in model.parameters())
     assert not model.layer3[0].bn1.training
+
+
+def test_channels_last_gives_the_same_outputs():
+    nchw = ResNet32Cifar(channels_last=False)
+    nhwc = ResNet32Cifar(channels_last=True)
+    nhwc.load_state_dict(nchw.state_dict())
+    assert nhwc.layer1[0].conv1.weight.is_contiguous(
+        memory_format=torch.channels_last)
+    nchw.eval()
+    nhwc.eval()
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(nhwc(x)[0], nchw(x)[0], atol=1e-5, rtol=1e-5)

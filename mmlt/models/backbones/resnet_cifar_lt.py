@@ -48,6 +48,10 @@ class ResNet32Cifar(ResNet_CIFAR):
             Defaults to 16.
         out_indices (Sequence[int]): Stages to output. Defaults to ``(2, )``.
         zero_init_residual (bool): Defaults to False (as the official code).
+        channels_last (bool): Keep weights and activations in channels-last
+            memory format (same results; about 1.25x faster training on our
+            2-core CPU, see ``benchmarks/ride_throughput.py``). Defaults to
+            True.
         init_cfg: Defaults to Kaiming-normal (fan_in) convs, as LDAM-DRW.
         **kwargs: Other arguments of :class:`mmpretrain.models.ResNet`
             (``frozen_stages``, ``norm_eval``, ``norm_cfg``, ...).
@@ -63,6 +67,7 @@ class ResNet32Cifar(ResNet_CIFAR):
                  base_channels: int = 16,
                  out_indices=(2, ),
                  zero_init_residual: bool = False,
+                 channels_last: bool = True,
                  init_cfg=[
                      dict(type='Kaiming', layer=['Conv2d'], mode='fan_in'),
                      dict(type='Constant', val=1, layer=['_BatchNorm'])
@@ -85,6 +90,14 @@ class ResNet32Cifar(ResNet_CIFAR):
             zero_init_residual=zero_init_residual,
             init_cfg=init_cfg,
             **kwargs)
+        self.channels_last = channels_last
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
+
+    def forward(self, x: torch.Tensor):
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return super().forward(x)
 
     def make_res_layer(self, **kwargs) -> nn.Module:
         layer = ResLayer(**kwargs)
