@@ -44,6 +44,10 @@ CONFIGS = {
     'LDAM-DRW':
     'configs/baselines/ldam-drw_r32_1xb128-200e_cifar100lt-if100.py',
     'RIDE-3': 'configs/ride/ride-3e_r32_1xb128-200e_cifar100lt-if100.py',
+    # stage 2 on the RIDE-3 model above (its own recipe: 5 epochs, batch
+    # 512, class-balanced sampling, SGD 0.01, cosine)
+    'RIDE-3+router':
+    'configs/ride/ride-3e-router_r32_1xb512-5e_cifar100lt-if100.py',
 }
 ARCHIVES = {
     'cifar10lt': ('cifar10-jpg.tgz', 'cifar10'),
@@ -77,6 +81,12 @@ def parse_args():
                                          'mmlt', 'test-data'),
                         help='where the archives are extracted (once)')
     parser.add_argument('--work-dir', default='work_dirs/ride_compare')
+    parser.add_argument('--many-thr', type=int, default=100,
+                        help='many-shot: more than this many train images')
+    parser.add_argument('--few-thr', type=int, default=20,
+                        help='few-shot: fewer than this many train images '
+                        '(CIFAR-10-LT has no class under 20: try 1500/200 '
+                        'for 3/4/3 groups)')
     parser.add_argument('--subset', type=int, default=0,
                         help='smoke test: about this many train and test '
                         'images, in proportion per class (0: all)')
@@ -157,6 +167,32 @@ def build_cfg(method, args, root):
     cfg.model.head.num_classes = num_classes
     loader = dict(num_workers=args.num_workers,
                   persistent_workers=args.num_workers > 0)
+    evaluators = cfg.val_evaluator
+    if not isinstance(evaluators, list):
+        evaluators = [evaluators]
+    for evaluator in evaluators:
+        if evaluator.type == 'ShotAccuracy':
+            evaluator.update(many_thr=args.many_thr, few_thr=args.few_thr)
+    cfg.val_evaluator = cfg.test_evaluator = evaluators
+    cfg.randomness = dict(seed=args.seed, deterministic=False)
+    cfg.work_dir = osp.join(args.work_dir, args.dataset, method)
+    cfg.launcher = 'none'
+    if method == 'RIDE-3+router':
+        stage1 = osp.join(args.work_dir, args.dataset, 'RIDE-3',
+                          f'epoch_{epochs}.pth')
+        if not osp.isfile(stage1):
+            raise SystemExit(f'{stage1} not found: RIDE-3+router needs the '
+                             'RIDE-3 run of the same --epochs/--work-dir.')
+        cfg.load_from = stage1
+        # the official router reads the top 30 of 100 CIFAR classes
+        cfg.model.router.num_classes = num_classes
+        cfg.model.router.top_choices = max(1, round(0.3 * num_classes))
+        cfg.train_dataloader.dataset = train
+        cfg.train_dataloader.update(**loader)
+        cfg.val_dataloader.update(dataset=test, **loader)
+        cfg.test_dataloader = cfg.val_dataloader
+        cfg.default_hooks.logger = dict(type='LoggerHook', interval=5)
+        return cfg
     cfg.train_dataloader.update(batch_size=args.batch_size, dataset=train,
                                 **loader)
     cfg.val_dataloader.update(dataset=test, **loader)
@@ -180,9 +216,6 @@ def build_cfg(method, args, root):
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
                                         interval=epochs)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=20)
-    cfg.randomness = dict(seed=args.seed, deterministic=False)
-    cfg.work_dir = osp.join(args.work_dir, args.dataset, method)
-    cfg.launcher = 'none'
     return cfg
 
 
@@ -195,6 +228,8 @@ def main():
     if args.subset:
         print(f'SMOKE RUN on about {args.subset} train/test images: the '
               'accuracies below mean nothing.', flush=True)
+    print(f'shot groups: many > {args.many_thr}, few < {args.few_thr} '
+          'train images', flush=True)
     print(f'{args.dataset}: {args.epochs} epochs, warm-up {warmup}, lr '
           f'x0.01 at epochs {steps}, DRW from epoch {drw + 1}, seed '
           f'{args.seed}, methods {args.methods}', flush=True)
@@ -206,19 +241,27 @@ def main():
         runner.train()
         metrics = runner.test()
         results[method] = dict(
-            {k.split('/')[-1]: v for k, v in metrics.items()},
+            {k.split('/')[-1]: v for k, v in metrics.items()
+             if k.startswith('lt/')},
             minutes=(time.time() - start) / 60)
+        results[method].update({
+            f'experts_{k.split("/")[-1]}': v
+            for k, v in metrics.items() if k.startswith('experts/')
+        })
         print(f'{method}: {results[method]}', flush=True)
 
     print(f'\n{args.dataset}, last epoch ({args.epochs}), seed {args.seed}, '
-          f'top-1 % on the balanced test set'
+          f'top-1 % on the balanced test set (many > {args.many_thr}, '
+          f'few < {args.few_thr} train images)'
           f'{", common augmentation" if args.common_aug else ""}:')
-    print(f'{"method":<10}{"overall":>9}{"many":>8}{"medium":>8}{"few":>8}'
-          f'{"minutes":>9}')
+    print(f'{"method":<14}{"overall":>9}{"many":>8}{"medium":>8}{"few":>8}'
+          f'{"minutes":>9}{"experts":>9}{"GFLOPs":>8}')
     for method, res in results.items():
-        print(f'{method:<10}{res["top1"]:>9.2f}{res["many"]:>8.2f}'
+        experts = res.get('experts_avg', float('nan'))
+        gflops = res.get('experts_gflops', float('nan'))
+        print(f'{method:<14}{res["top1"]:>9.2f}{res["many"]:>8.2f}'
               f'{res["medium"]:>8.2f}{res["few"]:>8.2f}'
-              f'{res["minutes"]:>9.1f}')
+              f'{res["minutes"]:>9.1f}{experts:>9.2f}{gflops:>8.4f}')
     if 'CE' in results and 'RIDE-3' in results:
         ce, ride = results['CE'], results['RIDE-3']
         better = {k: ride[k] > ce[k] for k in ('top1', 'medium', 'few')
@@ -228,8 +271,13 @@ def main():
             for k, v in better.items()))
     os.makedirs(args.work_dir, exist_ok=True)
     out = osp.join(args.work_dir, f'{args.dataset}_seed{args.seed}.json')
+    previous = {}
+    if osp.isfile(out):  # keep the other methods of an earlier invocation
+        with open(out) as f:
+            previous = json.load(f).get('results', {})
     with open(out, 'w') as f:
-        json.dump(dict(args=vars(args), results=results), f, indent=1)
+        json.dump(dict(args=vars(args), results={**previous, **results}),
+                  f, indent=1)
     print(f'results written to {out}')
 
 
