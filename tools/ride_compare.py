@@ -22,10 +22,17 @@ from the same 80% epoch. Models and losses are those of
 keeps its own augmentation (RIDE adds RandomRotation(15)) unless
 ``--common-aug`` gives all of them RIDE's.
 
-Example (the lead's quiet-machine run)::
+``RIDE-3+router`` then trains the RIDE stage-2 router (the recipe of
+``configs/ride/ride-3e-router_*``) on the RIDE-3 checkpoint of the same
+``--work-dir`` and ``--epochs`` and reports experts and GFLOPs per image.
 
-    .venv/bin/python tools/ride_compare.py --dataset cifar10lt --epochs 30 \\
-        --seed 0 --work-dir work_dirs/ride_compare
+The run reported in ``configs/ride/README.md``::
+
+    .venv/bin/python tools/ride_compare.py --dataset cifar10lt --epochs 20 \\
+        --seed 0 --many-thr 1500 --few-thr 200 --work-dir work_dirs/ride_compare
+    .venv/bin/python tools/ride_compare.py --dataset cifar10lt --epochs 20 \\
+        --seed 0 --many-thr 1500 --few-thr 200 --work-dir work_dirs/ride_compare \\
+        --methods RIDE-3+router
 """
 import argparse
 import copy
