@@ -29,10 +29,11 @@ keeps its own augmentation (RIDE adds RandomRotation(15)) unless
 The run reported in ``configs/ride/README.md``::
 
     .venv/bin/python tools/ride_compare.py --dataset cifar10lt --epochs 20 \\
-        --seed 0 --many-thr 1500 --few-thr 200 --work-dir work_dirs/ride_compare
+        --seed 0 --many-thr 1500 --few-thr 200 \\
+        --work-dir work_dirs/ride_compare
     .venv/bin/python tools/ride_compare.py --dataset cifar10lt --epochs 20 \\
-        --seed 0 --many-thr 1500 --few-thr 200 --work-dir work_dirs/ride_compare \\
-        --methods RIDE-3+router
+        --seed 0 --many-thr 1500 --few-thr 200 \\
+        --work-dir work_dirs/ride_compare --methods RIDE-3+router
 """
 import argparse
 import copy
