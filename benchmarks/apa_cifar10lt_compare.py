@@ -19,9 +19,9 @@ accuracy at the **last epoch** (no best-epoch selection) with the seed.
 Shot groups by training count: many > ``--many-thr`` (1500), few <
 ``--few-thr`` (200): 3 / 4 / 3 classes at IF 100.
 
-Example (the lead's quiet-machine run, ~1-2 h on a few CPU cores)::
+The run reported in ``configs/apa/README.md`` (48 min on 2 CPU cores)::
 
-    .venv/bin/python benchmarks/apa_cifar10lt_compare.py --epochs 30 \\
+    .venv/bin/python benchmarks/apa_cifar10lt_compare.py --epochs 15 \\
         --seed 0 --work-dir work_dirs/apa_cifar10lt_compare
 """
 import argparse
