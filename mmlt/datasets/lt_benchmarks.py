@@ -14,8 +14,8 @@ class ImageNetLT(LTListDataset):
     """ImageNet-LT (Liu et al., OLTR, CVPR 2019): 1,000 classes, 115,846 train
     images (1,280 ... 5 per class), 20 val and 50 test images per class.
 
-    Expects the ImageNet-2012 tree under ``data_root`` (``train/nXXXX/...``,
-    ``val/nXXXX/...``) and ``ImageNet_LT_{train,val,test}.txt`` as
+    Expects the ImageNet-2012 tree under ``data_root`` (``train/<wnid>/...``,
+    ``val/<wnid>/...``) and ``ImageNet_LT_{train,val,test}.txt`` as
     ``ann_file``. Arguments as :class:`LTListDataset`.
     """
     METAINFO = {'classes': IMAGENET_CATEGORIES}
