@@ -1,6 +1,5 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 
@@ -39,10 +38,14 @@ setup(
     extras_require={
         # As OpenMMLab packages do, mmcv/mmengine/mmpretrain are not hard
         # requirements (mmcv must be built with ops; see tools/install.sh).
-        'mim': parse_requirements('mminstall.txt'),
-        'det': parse_requirements('det.txt'),
-        'tests': parse_requirements('tests.txt'),
-        'all': parse_requirements('mminstall.txt') +
-        parse_requirements('det.txt') + parse_requirements('tests.txt'),
+        'mim':
+        parse_requirements('mminstall.txt'),
+        'det':
+        parse_requirements('det.txt'),
+        'tests':
+        parse_requirements('tests.txt'),
+        'all':
+        parse_requirements('mminstall.txt') + parse_requirements('det.txt') +
+        parse_requirements('tests.txt'),
     },
     zip_safe=False)

@@ -12,6 +12,8 @@ Contenders:
 - ``relu``, ``silu``: torch's ``F.relu`` / ``F.silu``;
 - ``aglu_fused``: :class:`mmlt.models.layers.AGLU` (custom autograd function,
   lazily ``torch.compile``-d CPU kernels; the compile happens in warm-up);
+- ``aglu_fused_libm``: the same, compiled with the library ``exp`` /
+  ``log1p`` instead of the inlined polynomials (``set_apa_fast_math``);
 - ``aglu_fused_eager``: the same analytic kernels run eagerly;
 - ``aglu_autograd``: the stable formula with plain autograd (the reference,
   close to the official code's autograd path).
@@ -31,7 +33,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from mmlt.models.layers import AGLU, set_apa_compile
+from mmlt.models.layers import AGLU, set_apa_compile, set_apa_fast_math
 
 
 def parse_args():
@@ -58,7 +60,8 @@ def parse_args():
         '--contenders',
         nargs='+',
         default=[
-            'relu', 'silu', 'aglu_fused', 'aglu_fused_eager', 'aglu_autograd'
+            'relu', 'silu', 'aglu_fused', 'aglu_fused_libm',
+            'aglu_fused_eager', 'aglu_autograd'
         ])
     parser.add_argument(
         '--skip-slow',
@@ -76,19 +79,27 @@ def make_contenders(names, channels, channelwise):
     reference = AGLU(num_parameters=num, impl='autograd')
     reference.load_state_dict(fused.state_dict())
 
-    def eager(x):
-        set_apa_compile(False)
-        try:
-            return fused(x)
-        finally:
-            set_apa_compile(True)
+    def plain(act):
+        return lambda x, g: act(x).backward(g)
+
+    def switched(setter):
+
+        def run(x, g):  # forward and backward with the switch off
+            setter(False)
+            try:
+                fused(x).backward(g)
+            finally:
+                setter(True)
+
+        return run
 
     table = dict(
-        relu=F.relu,
-        silu=F.silu,
-        aglu_fused=fused,
-        aglu_fused_eager=eager,
-        aglu_autograd=reference)
+        relu=plain(F.relu),
+        silu=plain(F.silu),
+        aglu_fused=plain(fused),
+        aglu_fused_libm=switched(set_apa_fast_math),
+        aglu_fused_eager=switched(set_apa_compile),
+        aglu_autograd=plain(reference))
     unknown = set(names) - set(table)
     if unknown:
         raise ValueError(f'unknown contenders {sorted(unknown)}; choose from '
@@ -96,9 +107,9 @@ def make_contenders(names, channels, channelwise):
     return {name: table[name] for name in names}
 
 
-def step(act, x, g):
+def step(run, x, g):
     x.grad = None
-    act(x).backward(g)
+    run(x, g)
 
 
 def main():

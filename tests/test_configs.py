@@ -3,6 +3,8 @@ runs one training forward/backward step and one prediction on tiny inputs
 (no weights are downloaded or loaded). Detection configs (default_scope
 'mmdet') are exercised in tests/test_det."""
 import copy
+import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +30,16 @@ def strip_pretrained(node):
         out = {}
         for k, v in node.items():
             if k == 'init_cfg' and (
-                    (isinstance(v, dict) and v.get('type') == 'Pretrained')
-                    or (isinstance(v, list) and any(
-                        isinstance(i, dict) and i.get('type') == 'Pretrained'
-                        for i in v))):
+                (isinstance(v, dict) and v.get('type') == 'Pretrained') or
+                (isinstance(v, list) and any(
+                    isinstance(i, dict) and i.get('type') == 'Pretrained'
+                    for i in v))):
                 continue
-            if k in ('pretrained', 'teacher_checkpoint'):
+            if k == 'pretrained':
                 out[k] = None
+                continue
+            if k == 'teacher' and isinstance(v, dict):  # untrained teacher
+                out[k] = dict(v, checkpoint=None)
                 continue
             out[k] = strip_pretrained(v)
         return out
@@ -52,6 +57,15 @@ def _input_size(cfg):
     pipeline = cfg.train_dataloader.dataset.get('pipeline', [])
     loads_files = any(t.get('type') == 'LoadImageFromFile' for t in pipeline)
     return 64 if loads_files else 32
+
+
+def _num_views(cfg):
+    """Views per image of the train pipeline (``MultiView``), else 1."""
+    for t in cfg.train_dataloader.dataset.get('pipeline', []):
+        if t.get('type') == 'MultiView':
+            views = t['num_views']
+            return sum(views) if isinstance(views, list) else views
+    return 1
 
 
 def test_configs_found():
@@ -80,18 +94,22 @@ def test_config_builds_and_runs_one_step(path):
     size = _input_size(cfg)
     batch = 4
     rng = np.random.RandomState(0)
+
+    def image():
+        return torch.from_numpy(
+            rng.randint(0, 255, (3, size, size), dtype=np.uint8))
+
     data = dict(
-        inputs=[
-            torch.from_numpy(
-                rng.randint(0, 255, (3, size, size), dtype=np.uint8))
-            for _ in range(batch)
-        ],
+        inputs=[image() for _ in range(batch)],
         data_samples=[
-            DataSample().set_gt_label(int(i)) for i in
-            rng.randint(0, num_classes, batch)
+            DataSample().set_gt_label(int(i))
+            for i in rng.randint(0, num_classes, batch)
         ])
+    views = _num_views(cfg)
+    train_data = data if views == 1 else dict(
+        data, inputs=[[image() for _ in range(views)] for _ in range(batch)])
     model.train()
-    losses = model(**model.data_preprocessor(data, True), mode='loss')
+    losses = model(**model.data_preprocessor(train_data, True), mode='loss')
     total = sum(v for k, v in losses.items() if k.startswith('loss'))
     assert torch.isfinite(total), losses
     total.backward()
@@ -102,3 +120,26 @@ def test_config_builds_and_runs_one_step(path):
         preds = model(**model.data_preprocessor(data, False), mode='predict')
     assert len(preds) == batch
     assert preds[0].pred_score.shape == (num_classes, )
+
+
+def _snapshot_tool():
+    spec = importlib.util.spec_from_file_location(
+        'config_snapshot', REPO / 'tools' / 'misc' / 'config_snapshot.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_built_config_matches_its_snapshot(path):
+    """Every built config equals ``tests/data/config_snapshots``: a change
+    of a base file or a child that alters what the Runner reads shows up
+    here and, once accepted with ``tools/misc/config_snapshot.py
+    --update``, as a reviewable diff of the snapshot."""
+    tool = _snapshot_tool()
+    snapshot = tool.snapshot_file(path)
+    assert snapshot.exists(), (
+        f'{path} has no snapshot: run python tools/misc/config_snapshot.py '
+        '--update and review the new file')
+    diff = tool.diff(json.loads(snapshot.read_text()), tool.built_config(path))
+    assert not diff, f'{path} changed:\n' + '\n'.join(diff)

@@ -50,17 +50,18 @@ def main():
     train_time = time.time() - start
     metrics = runner.test()
 
-    metric = next(m for m in runner.test_evaluator.metrics
-                  if isinstance(m, ShotAccuracy))
+    metric = next(
+        m for m in runner.test_evaluator.metrics
+        if isinstance(m, ShotAccuracy))
     png = plot_per_class_accuracy(
-        metric.per_class, osp.join(args.work_dir, 'per_class.png'),
+        metric.per_class,
+        osp.join(args.work_dir, 'per_class.png'),
         title='CIFAR-10-LT demo, ResNet-32 + Balanced Softmax')
     counts = metric.per_class['train_counts']
     groups = metric.per_class['group']
-    rows = [('overall (top-1)', metrics['lt/top1'])] + [
-        (f'{g} ({groups.count(g)} classes)', metrics[f'lt/{g}'])
-        for g in ('many', 'medium', 'few')
-    ]
+    rows = [('overall (top-1)', metrics['lt/top1'])
+            ] + [(f'{g} ({groups.count(g)} classes)', metrics[f'lt/{g}'])
+                 for g in ('many', 'medium', 'few')]
     print('\n' + '=' * 56)
     print(f'mmlt demo: {cfg.train_cfg.max_epochs} epochs on '
           f'{sum(counts)} images (class counts {counts})')

@@ -18,8 +18,11 @@ from mmengine.runner import Runner
 from mmengine.utils import mkdir_or_exist
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
-from mmlt.utils import (import_task_modules, setup_cpu_distributed,  # noqa
-                        teardown_distributed)
+# isort: off
+from mmlt.utils import import_task_modules  # noqa: E402
+from mmlt.utils import setup_cpu_distributed  # noqa: E402
+from mmlt.utils import teardown_distributed  # noqa: E402
+# isort: on
 
 
 def parse_args():

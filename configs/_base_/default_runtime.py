@@ -6,13 +6,17 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=2,
-                    save_last=True),
+    checkpoint=dict(
+        type='CheckpointHook', interval=10, max_keep_ckpts=2, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # the per-class train counts for losses, heads and ShotAccuracy
+    class_counts=dict(type='ClassCountsHook'),
 )
-# Gives the per-class train counts to losses, heads and ShotAccuracy.
-custom_hooks = [dict(type='ClassCountsHook')]
+
+# the long-tailed protocol: top-1/5, many/medium/few, mean per-class, ECE
+val_evaluator = dict(type='ShotAccuracy', topk=(1, 5))
+test_evaluator = val_evaluator
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -6,39 +6,34 @@
 # x0.01, cosine over 100 epochs; mixed precision. Stage 2 is
 # aglu-apa-se_se-r152_4xb64-40e_placeslt.py.
 _base_ = [
-    '../_base_/models/resnet50.py',
+    './_base_/models/aglu-apa-se_se-r50_cosine.py',
     '../_base_/datasets/imagenetlt_bs64.py',
+    './_base_/schedules/sgd_aglu.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='SEResNetAGLU',
-        depth=152,
-        se_ratio=16,
-        act_cfg=dict(type='AGLU'),
-        out_indices=(3, )),
+    backbone=dict(depth=152),
     head=dict(
         _delete_=True,
         type='LinearClsHead',
         num_classes=1000,
         in_channels=2048,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-    train_cfg=dict(augments=dict(type='Mixup', alpha=0.2)))
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=192, interpolation='bilinear'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='AutoAugment', policies='imagenet',
-         hparams=dict(pad_val=[104, 116, 124], interpolation='bilinear')),
+    dict(
+        type='AutoAugment',
+        policies='imagenet',
+        hparams=dict(pad_val=[104, 116, 124], interpolation='bilinear')),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=232, edge='short',
-         interpolation='bilinear'),
+    dict(type='ResizeEdge', scale=232, edge='short', interpolation='bilinear'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
@@ -61,24 +56,19 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='Accuracy', topk=(1, 5))
 test_evaluator = val_evaluator
-# ImageNet-1K is balanced: no class counts needed
-custom_hooks = []
 
 optim_wrapper = dict(
     type='AmpOptimWrapper',
-    optimizer=dict(
-        type='SGD', lr=0.256, momentum=0.875, weight_decay=6.1035e-5),
-    paramwise_cfg=dict(
-        custom_keys={
-            'lambda_param': dict(decay_mult=0.),
-            'kappa_param': dict(decay_mult=0.)
-        }))
+    optimizer=dict(lr=0.256, momentum=0.875, weight_decay=6.1035e-5))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=3),
-    dict(type='CosineAnnealingLR', T_max=97, eta_min=0., by_epoch=True,
-         begin=3, end=100),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=4),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=97,
+        eta_min=0.,
+        by_epoch=True,
+        begin=3,
+        end=100),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=5)
-val_cfg = dict()
-test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=256)

@@ -9,66 +9,42 @@
 # 4x64), wd 5e-5 (none on lambda/kappa), 3 warm-up epochs from x0.01,
 # cosine over 40 epochs.
 _base_ = [
-    '../_base_/models/resnet50.py',
+    './_base_/models/aglu-apa-se_se-r50_cosine.py',
     '../_base_/datasets/placeslt_bs64.py',
+    './_base_/schedules/sgd_aglu.py',
     '../_base_/default_runtime.py',
+    './_base_/imagenet_pipeline.py',
 ]
 stage1_checkpoint = \
     'work_dirs/aglu-apa-se_se-r152_4xb64-100e_in1k/epoch_100.pth'
 
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='SEResNetAGLU',
         depth=152,
-        se_ratio=16,
-        act_cfg=dict(type='AGLU'),
-        out_indices=(3, ),
         frozen_stages=3,
         reinit_act_stages=(3, ),
         init_cfg=dict(
             type='Pretrained', checkpoint=stage1_checkpoint,
             prefix='backbone.')),
     head=dict(
-        _delete_=True,
-        type='CosineClsHead',
         num_classes=365,
-        in_channels=2048,
         scale=25,
         learnable_scale=True,
-        feature_norm='squash',
-        posthoc='iif',
         loss=dict(
-            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original',
-            loss_weight=1.0)),
+            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
     train_cfg=dict(augments=[
         dict(type='Mixup', alpha=0.2),
         dict(type='CutMix', alpha=1.0),
     ]))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224, interpolation='bilinear'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='AutoAugment', policies='imagenet',
-         hparams=dict(pad_val=[104, 116, 124], interpolation='bilinear')),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(pipeline={{_base_.imagenet_autoaugment_pipeline}}))
 
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-5),
-    paramwise_cfg=dict(
-        custom_keys={
-            'lambda_param': dict(decay_mult=0.),
-            'kappa_param': dict(decay_mult=0.)
-        }))
+optim_wrapper = dict(optimizer=dict(lr=0.1, weight_decay=5e-5))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=3),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=4),
     dict(type='CosineAnnealingLR', T_max=37, eta_min=0., by_epoch=True,
          begin=3, end=40),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=40, val_interval=5)
-val_cfg = dict()
-test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=256)

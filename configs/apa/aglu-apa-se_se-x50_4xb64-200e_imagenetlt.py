@@ -2,5 +2,4 @@
 # the SE-R50 recipe.
 _base_ = './aglu-apa-se_se-r50_4xb64-200e_imagenetlt.py'
 
-model = dict(
-    backbone=dict(type='SEResNeXtAGLU', groups=32, width_per_group=4))
+model = dict(backbone=dict(type='SEResNeXtAGLU', groups=32, width_per_group=4))

@@ -84,8 +84,7 @@ model = dict(
 # mmpretrain's) otherwise fills in `default_collate`.
 train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        dataset=dict(data_root=data_root, ann_file=train_ann_file)))
+    dataset=dict(dataset=dict(data_root=data_root, ann_file=train_ann_file)))
 val_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(data_root=data_root, ann_file=val_ann_file))
@@ -102,5 +101,5 @@ test_evaluator = val_evaluator
 optim_wrapper = dict(
     paramwise_cfg=dict(
         custom_keys=dict(
-            lambda_param=dict(decay_mult=0.),
-            kappa_param=dict(decay_mult=0.))))
+            lambda_param=dict(decay_mult=0.), kappa_param=dict(
+                decay_mult=0.))))

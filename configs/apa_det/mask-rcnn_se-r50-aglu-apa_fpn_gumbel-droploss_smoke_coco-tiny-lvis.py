@@ -25,9 +25,9 @@ metainfo = dict(
              'banana', 'apple', 'sandwich', 'orange', 'broccoli', 'carrot',
              'hot dog', 'pizza', 'donut', 'cake', 'chair', 'couch',
              'potted plant', 'bed', 'dining table', 'toilet', 'tv', 'laptop',
-             'mouse', 'remote', 'keyboard', 'cell phone', 'microwave',
-             'oven', 'toaster', 'sink', 'refrigerator', 'book', 'clock',
-             'vase', 'scissors', 'teddy bear', 'hair drier', 'toothbrush'))
+             'mouse', 'remote', 'keyboard', 'cell phone', 'microwave', 'oven',
+             'toaster', 'sink', 'refrigerator', 'book', 'clock', 'vase',
+             'scissors', 'teddy bear', 'hair drier', 'toothbrush'))
 
 model = dict(
     backbone=dict(init_cfg=None),

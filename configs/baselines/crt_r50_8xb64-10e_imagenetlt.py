@@ -7,10 +7,11 @@ model = dict(
         frozen_stages=4,
         norm_eval=True,
         init_cfg=dict(
-            type='Pretrained', checkpoint=stage1_checkpoint,
+            type='Pretrained',
+            checkpoint=stage1_checkpoint,
             prefix='backbone.')))
-train_dataloader = dict(sampler=dict(_delete_=True,
-                                     type='ClassBalancedSampler'))
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='ClassBalancedSampler'))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=10, by_epoch=True, begin=0, end=10)
 ]

@@ -61,5 +61,4 @@ train_cfg = dict(by_epoch=True, max_epochs=40, val_interval=40)
 val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=40, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=40, max_keep_ckpts=1))

@@ -5,5 +5,6 @@ _base_ = './ride-3e-distill_r32_1xb128-200e_cifar100lt-if100.py'
 teacher_name = 'ride-6e_r32_1xb128-200e_cifar100lt-if10'
 train_dataloader = dict(dataset=dict(imb_factor=10))
 model = dict(
-    teacher_config=f'configs/ride/{teacher_name}.py',
-    teacher_checkpoint=f'work_dirs/{teacher_name}/epoch_200.pth')
+    teacher=dict(
+        config=f'{{fileDirname}}/{teacher_name}.py',
+        checkpoint=f'work_dirs/{teacher_name}/epoch_200.pth'))

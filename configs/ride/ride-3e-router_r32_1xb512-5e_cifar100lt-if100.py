@@ -8,9 +8,6 @@ stage1_name = 'ride-3e_r32_1xb128-200e_cifar100lt-if100'
 load_from = f'work_dirs/{stage1_name}/epoch_200.pth'
 model = dict(
     type='RIDERouterClassifier',
-    teacher_config=None,
-    teacher_checkpoint=None,
-    distill_scale_by_experts=False,
     router=dict(
         type='RIDERouterHead',
         in_channels=48,
@@ -26,12 +23,14 @@ optim_wrapper = dict(
     optimizer=dict(
         type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=5, eta_min=0, by_epoch=True,
-         begin=0, end=5)
+    dict(
+        type='CosineAnnealingLR',
+        T_max=5,
+        eta_min=0,
+        by_epoch=True,
+        begin=0,
+        end=5)
 ]
 train_cfg = dict(max_epochs=5, val_interval=5)
 auto_scale_lr = dict(base_batch_size=512)
-custom_hooks = [
-    dict(type='ClassCountsHook'),
-    dict(type='ExpertFlopsHook', input_shape=(3, 32, 32)),
-]
+custom_hooks = []  # no DRW: the stage-1 loss is not trained here

@@ -4,6 +4,5 @@
 # the ResNet-50 recipe.
 _base_ = './ride-3e_r50_8xb32-100e_imagenetlt.py'
 model = dict(
-    backbone=dict(type='ExpertResNet', depth=10),
-    head=dict(in_channels=384))
+    backbone=dict(type='ExpertResNet', depth=10), head=dict(in_channels=384))
 train_dataloader = dict(batch_size=64)

@@ -13,61 +13,26 @@
 # in1k); the official MDCS/SADE models load OLTR's caffe ResNet-152.
 _base_ = [
     '../_base_/datasets/placeslt_bs64.py',
-    '../_base_/default_runtime.py',
+    './_base_/ride-3e_r50_sgd-100e.py',
 ]
-
-ride_loss = dict(
-    type='RIDELoss',
-    max_m=0.5,
-    s=30,
-    additional_diversity_factor=-0.2,
-    reweight_factor=0.02)
 pretrained = ('https://download.openmmlab.com/mmclassification/v0/resnet/'
               'resnet152_8xb32_in1k_20210901-4d7582fa.pth')
 model = dict(
-    type='RIDEClassifier',
     backbone=dict(
-        type='ExpertResNet',
         depth=152,
-        num_experts=3,
         reduce_dimension=False,
         init_cfg=dict(
             type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
-    head=dict(
-        type='RIDEHead',
-        num_classes=365,
-        in_channels=2048,
-        num_experts=3,
-        scale=30,
-        loss=ride_loss))
-
+    head=dict(num_classes=365, in_channels=2048))
 train_dataloader = dict(batch_size=32)
-val_evaluator = [
-    dict(type='ShotAccuracy', topk=(1, 5)),
-    dict(type='ExpertUsage'),
-]
-test_evaluator = val_evaluator
 
 optim_wrapper = dict(
-    optimizer=dict(
-        type='SGD', lr=0.01, momentum=0.9, weight_decay=4e-4, nesterov=True),
+    optimizer=dict(lr=0.01, weight_decay=4e-4),
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[10, 20], gamma=0.1),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
-val_cfg = dict()
-test_cfg = dict()
+train_cfg = dict(max_epochs=30, val_interval=5)
 auto_scale_lr = dict(base_batch_size=128)
-
-drw_epoch = 20  # our choice, see above
-custom_hooks = [
-    dict(
-        type='DDPSwitchRecipeHook',
-        schedule=[
-            dict(action_epoch=drw_epoch + 1, loss=dict(ride_loss,
-                                                        reweight=True))
-        ]),
-    dict(type='ClassCountsHook'),
-    dict(type='ExpertFlopsHook', input_shape=(3, 224, 224)),
-]
+# DRW from epoch 21: our choice, see above
+custom_hooks = [dict(type='DeferredReweightingHook', start_epoch=20)]

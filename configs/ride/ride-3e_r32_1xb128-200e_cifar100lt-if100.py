@@ -3,7 +3,7 @@
 # 24/48 channels), one cosine classifier (s=30) per expert, ensemble = mean.
 # Loss per expert: LDAM + distribution-aware diversity KL (lambda=-0.45).
 # DRW from epoch 161: effective-number CE weights and per-class diversity
-# temperature (gamma=0.05), done by swapping the loss (DDPSwitchRecipeHook).
+# temperature (gamma=0.05), switched on by DeferredReweightingHook.
 # Recipe (official config_imbalance_cifar100_ride.json): SGD 0.1, Nesterov,
 # wd 5e-4, batch 128, 200 epochs, linear warm-up lr*(e+1)/5 for 5 epochs,
 # x0.01 at epochs 160 and 180; RandomCrop, flip, RandomRotation(15).
@@ -12,14 +12,8 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-ride_loss = dict(
-    type='RIDELoss',
-    max_m=0.5,
-    s=30,
-    additional_diversity_factor=-0.45,
-    reweight_factor=0.05)
 model = dict(
-    type='RIDEClassifier',
+    type='ImageClassifier',
     backbone=dict(
         type='ExpertResNetCifar',
         depth=32,
@@ -27,12 +21,17 @@ model = dict(
         num_experts=3,
         reduce_dimension=True),
     head=dict(
-        type='RIDEHead',
+        type='MultiExpertClsHead',
         num_classes=100,
         in_channels=48,
         num_experts=3,
         scale=30,
-        loss=ride_loss))
+        loss=dict(
+            type='RIDELoss',
+            max_m=0.5,
+            s=30,
+            additional_diversity_factor=-0.45,
+            reweight_factor=0.05)))
 
 train_pipeline = [
     dict(type='RandomCrop', crop_size=32, padding=4),
@@ -55,22 +54,11 @@ optim_wrapper = dict(
 param_scheduler = [
     # lr * (e + 1) / 5 for epochs e = 0..4 (0-based), as RIDE's CustomLR
     dict(type='LinearLR', start_factor=0.2, by_epoch=True, begin=0, end=5),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[160, 180],
-         gamma=0.01),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[160, 180], gamma=0.01),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=128)
-
-drw_epoch = 160  # RIDE's reweight_epoch: DRW from (1-based) epoch 161
-custom_hooks = [
-    dict(
-        type='DDPSwitchRecipeHook',
-        schedule=[
-            dict(action_epoch=drw_epoch + 1, loss=dict(ride_loss,
-                                                        reweight=True))
-        ]),
-    dict(type='ClassCountsHook'),
-    dict(type='ExpertFlopsHook', input_shape=(3, 32, 32)),
-]
+# RIDE's reweight_epoch=160: DRW from (1-based) epoch 161
+custom_hooks = [dict(type='DeferredReweightingHook', start_epoch=160)]

@@ -1,63 +1,12 @@
-# RIDE stage 1, iNaturalist 2018: ResNet-50 with shared conv1-layer2 and 3
-# reduced-width experts (planes 192/384, 1536-d features), cosine
-# classifiers (s=30), per-expert LDAM + diversity loss (lambda=-0.2).
-# Official config_iNaturalist_resnet50_ride.json (8 GPUs): SGD 0.2 for batch
-# 512, Nesterov, wd 2e-4, 100 epochs, warm-up lr*(e+1)/5 for 5 epochs, x0.1
-# at epochs 60 and 80, DRW from epoch 81 with temperature gamma=0.015;
-# RandomResizedCrop(224) + flip, iNat mean/std; the val list is the test set.
+# RIDE stage 1, iNaturalist 2018, ResNet-50 with 3 experts: the recipe of
+# _base_/ride-3e_r50_sgd-100e.py with the official
+# config_iNaturalist_resnet50_ride.json changes (8 GPUs): SGD 0.2 for batch
+# 512, DRW temperature gamma=0.015; RandomResizedCrop(224) + flip, iNat
+# mean/std; the val list is the test set.
 _base_ = [
     '../_base_/datasets/inat2018_bs64.py',
-    '../_base_/default_runtime.py',
+    './_base_/ride-3e_r50_sgd-100e.py',
 ]
-
-ride_loss = dict(
-    type='RIDELoss',
-    max_m=0.5,
-    s=30,
-    additional_diversity_factor=-0.2,
-    reweight_factor=0.015)
-model = dict(
-    type='RIDEClassifier',
-    backbone=dict(
-        type='ExpertResNet',
-        depth=50,
-        num_experts=3,
-        reduce_dimension=True),
-    head=dict(
-        type='RIDEHead',
-        num_classes=8142,
-        in_channels=1536,
-        num_experts=3,
-        scale=30,
-        loss=ride_loss))
-
-train_dataloader = dict(batch_size=64)
-val_evaluator = [
-    dict(type='ShotAccuracy', topk=(1, 5)),
-    dict(type='ExpertUsage'),
-]
-test_evaluator = val_evaluator
-
-optim_wrapper = dict(
-    optimizer=dict(
-        type='SGD', lr=0.2, momentum=0.9, weight_decay=2e-4, nesterov=True))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.2, by_epoch=True, begin=0, end=5),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[60, 80], gamma=0.1),
-]
-train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=10)
-val_cfg = dict()
-test_cfg = dict()
+model = dict(head=dict(num_classes=8142, loss=dict(reweight_factor=0.015)))
+optim_wrapper = dict(optimizer=dict(lr=0.2))
 auto_scale_lr = dict(base_batch_size=512)
-
-drw_epoch = 80
-custom_hooks = [
-    dict(
-        type='DDPSwitchRecipeHook',
-        schedule=[
-            dict(action_epoch=drw_epoch + 1, loss=dict(ride_loss,
-                                                        reweight=True))
-        ]),
-    dict(type='ClassCountsHook'),
-    dict(type='ExpertFlopsHook', input_shape=(3, 224, 224)),
-]

@@ -2,12 +2,4 @@
 # so grouped convs 384/768 wide; 1536-d features). Official
 # config_imagenet_lt_resnext50_ride.json: the ResNet-50 recipe.
 _base_ = './ride-3e_r50_8xb32-100e_imagenetlt.py'
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ExpertResNeXt',
-        depth=50,
-        groups=32,
-        width_per_group=4,
-        num_experts=3,
-        reduce_dimension=True))
+model = dict(backbone=dict(type='ExpertResNeXt', groups=32, width_per_group=4))

@@ -1,6 +1,6 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .cifar_lt import CIFAR10LT, CIFAR100LT
-from .lt_benchmarks import INat2018, ImageNetLT, PlacesLT, TinyImageNetLT
+from .lt_benchmarks import ImageNetLT, INat2018, PlacesLT, TinyImageNetLT
 from .lt_list_dataset import LTListDataset
 from .lt_profile import long_tailed_counts, select_long_tailed
 from .samplers import *  # noqa: F401,F403

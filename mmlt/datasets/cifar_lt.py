@@ -46,8 +46,8 @@ class _CIFARLTMixin:
                 '(train/<class>/*.jpg, test/<class>/*.jpg).')
         # Validates the profile early: a bad imb_factor fails at build time.
         self.img_num_per_cls = None
-        long_tailed_counts(len(self.METAINFO['classes']), 1, imb_factor,
-                           imb_type)
+        long_tailed_counts(
+            len(self.METAINFO['classes']), 1, imb_factor, imb_type)
         self.imb_factor = imb_factor
         self.imb_type = imb_type
         self.selection = selection
@@ -73,8 +73,9 @@ class _CIFARLTMixin:
                 raise FileNotFoundError(
                     f'{type(self).__name__}: class folder {class_dir} not '
                     'found (folders must be named by the CIFAR class names).')
-            files = sorted(f for f in os.listdir(class_dir)
-                           if f.lower().endswith(IMG_EXTENSIONS))
+            files = sorted(
+                f for f in os.listdir(class_dir)
+                if f.lower().endswith(IMG_EXTENSIONS))
             paths += [osp.join(class_dir, f) for f in files]
             labels += [label] * len(files)
         return paths, np.asarray(labels, dtype=np.int64)
@@ -109,8 +110,7 @@ class _CIFARLTMixin:
         counts = long_tailed_counts(num_classes, img_max, self.imb_factor,
                                     self.imb_type)
         self.img_num_per_cls = counts
-        return select_long_tailed(labels, counts, self.selection,
-                                  self.lt_seed)
+        return select_long_tailed(labels, counts, self.selection, self.lt_seed)
 
 
 @DATASETS.register_module()
@@ -124,7 +124,8 @@ class CIFAR10LT(_CIFARLTMixin, CIFAR10):
 
     Args:
         data_root (str): Folder with ``cifar-10-batches-py/`` (the python
-            pickles) or with ``train/<class>/*.jpg`` and ``test/<class>/*.jpg``.
+            pickles) or with ``train/<class>/*.jpg`` and
+            ``test/<class>/*.jpg``.
         split (str): ``'train'`` or ``'test'``. Defaults to ``'train'``.
         imb_factor (float): ``n_max / n_min``, >= 1. Defaults to 100.
         imb_type (str): ``'exp'`` or ``'step'``. Defaults to ``'exp'``.

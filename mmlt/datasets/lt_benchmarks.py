@@ -1,5 +1,6 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-"""The standard long-tailed benchmarks read from their published split files."""
+"""The standard long-tailed benchmarks, read from their published split
+files."""
 import os.path as osp
 
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
@@ -60,8 +61,9 @@ class TinyImageNetLT(LTListDataset):
         if (metainfo is None or 'classes' not in metainfo) and \
                 osp.isfile(classes_file):
             with open(classes_file) as f:
-                names = [ln.rstrip('\n').split('\t')[-1] for ln in f
-                         if ln.strip()]
+                names = [
+                    ln.rstrip('\n').split('\t')[-1] for ln in f if ln.strip()
+                ]
             metainfo = dict(metainfo or {}, classes=tuple(names))
         kwargs.setdefault('num_classes', 200)
         super().__init__(data_root=data_root, metainfo=metainfo, **kwargs)

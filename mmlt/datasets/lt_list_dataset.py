@@ -37,7 +37,8 @@ class LTListDataset(CustomDataset):
             raise ValueError(f'{type(self).__name__} needs `ann_file`.')
         if data_root and not osp.isdir(data_root):
             raise FileNotFoundError(
-                f'{type(self).__name__}: data root {data_root} does not exist.')
+                f'{type(self).__name__}: data root {data_root} does not exist.'
+            )
         self._num_classes = num_classes
         self._labels_cache = None
         super().__init__(data_root=data_root, ann_file=ann_file, **kwargs)
@@ -66,8 +67,7 @@ class LTListDataset(CustomDataset):
                     f'{self.ann_file}:{lineno}: malformed line {line!r}; '
                     'expected "relative/path label".')
             label = int(parts[1])
-            if label < 0 or (num_classes is not None
-                             and label >= num_classes):
+            if label < 0 or (num_classes is not None and label >= num_classes):
                 raise ValueError(
                     f'{self.ann_file}:{lineno}: label {label} is out of '
                     f'range [0, {num_classes}).')

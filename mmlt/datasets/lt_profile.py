@@ -7,7 +7,9 @@ import numpy as np
 __all__ = ['long_tailed_counts', 'select_long_tailed']
 
 
-def long_tailed_counts(num_classes: int, img_max: int, imb_factor: float,
+def long_tailed_counts(num_classes: int,
+                       img_max: int,
+                       imb_factor: float,
                        imb_type: str = 'exp') -> List[int]:
     """Per-class image counts of a long-tailed subset.
 
@@ -40,7 +42,8 @@ def long_tailed_counts(num_classes: int, img_max: int, imb_factor: float,
     raise ValueError(f"imb_type must be 'exp' or 'step', got {imb_type!r}.")
 
 
-def select_long_tailed(labels: np.ndarray, counts: List[int],
+def select_long_tailed(labels: np.ndarray,
+                       counts: List[int],
                        selection: str = 'shuffle',
                        seed: int = 0) -> np.ndarray:
     """Indices of the samples kept for a long-tailed subset.

@@ -15,6 +15,5 @@ mmdet config) imports :mod:`mmlt` and mmdet and registers:
 ``import mmlt`` never imports this package (nor mmdet).
 """
 import mmlt  # noqa: F401  (classification side, APA/AGLU layers)
-
 from .evaluation import *  # noqa: F401,F403,E402
 from .models import *  # noqa: F401,F403,E402

@@ -5,7 +5,8 @@ import numpy as np
 __all__ = ['plot_per_class_accuracy']
 
 
-def plot_per_class_accuracy(per_class: dict, out_file: str,
+def plot_per_class_accuracy(per_class: dict,
+                            out_file: str,
                             title: str = '') -> str:
     """Plot per-class accuracy with classes sorted by training count.
 
@@ -23,16 +24,19 @@ def plot_per_class_accuracy(per_class: dict, out_file: str,
     import matplotlib.pyplot as plt
 
     counts = np.asarray(per_class['train_counts'])
-    acc = np.array([np.nan if a is None else a
-                    for a in per_class['accuracy']])
+    acc = np.array([np.nan if a is None else a for a in per_class['accuracy']])
     group = np.asarray(per_class['group'])
     order = np.argsort(-counts, kind='stable')
     x = np.arange(len(order))
     colors = {'many': '#1f77b4', 'medium': '#ff7f0e', 'few': '#d62728'}
 
     fig, ax = plt.subplots(figsize=(max(6, min(16, len(x) / 8)), 4), dpi=120)
-    ax.bar(x, acc[order], width=1.0,
-           color=[colors[g] for g in group[order]], alpha=0.8)
+    ax.bar(
+        x,
+        acc[order],
+        width=1.0,
+        color=[colors[g] for g in group[order]],
+        alpha=0.8)
     ax.set_xlabel('classes sorted by training images (head -> tail)')
     ax.set_ylabel('test accuracy (%)')
     ax.set_ylim(0, 100)
@@ -48,8 +52,14 @@ def plot_per_class_accuracy(per_class: dict, out_file: str,
             if idx[0] > 0:
                 ax.axvline(idx[0] - 0.5, color='gray', ls='--', lw=1)
             val = summary.get(name, float('nan'))
-            ax.text(idx.mean(), 95, f'{name}\n{val:.1f}%', ha='center',
-                    va='top', fontsize=8, color=colors[name])
+            ax.text(
+                idx.mean(),
+                95,
+                f'{name}\n{val:.1f}%',
+                ha='center',
+                va='top',
+                fontsize=8,
+                color=colors[name])
     top1 = summary.get('top1')
     ax.set_title(title or (f'top-1 {top1:.2f}%' if top1 is not None else ''))
     fig.tight_layout()

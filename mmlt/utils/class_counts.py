@@ -68,10 +68,10 @@ def get_class_counts(dataset, num_classes: Optional[int] = None) -> np.ndarray:
     return np.bincount(labels, minlength=num_classes).astype(np.int64)
 
 
-def check_class_counts(counts: Sequence[int],
-                       owner: str = 'this component',
-                       class_names: Optional[Sequence[str]] = None
-                       ) -> np.ndarray:
+def check_class_counts(
+        counts: Sequence[int],
+        owner: str = 'this component',
+        class_names: Optional[Sequence[str]] = None) -> np.ndarray:
     """Validate class counts for a component that divides by them.
 
     Raises:

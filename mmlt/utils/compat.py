@@ -24,9 +24,9 @@ def _numpy_globals():
     items = [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype]
     # numpy >= 1.25 pickles dtypes through their per-type classes
     items += [
-        type(np.dtype(t)) for t in (np.float16, np.float32, np.float64,
-                                    np.int8, np.int16, np.int32, np.int64,
-                                    np.uint8, np.bool_)
+        type(np.dtype(t))
+        for t in (np.float16, np.float32, np.float64, np.int8, np.int16,
+                  np.int32, np.int64, np.uint8, np.bool_)
     ]
     return items
 
@@ -78,8 +78,8 @@ def _load_local_checkpoint(filename, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         try:
             unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(

@@ -6,8 +6,9 @@ import os
 import torch
 import torch.distributed as torch_dist
 
-__all__ = ['setup_cpu_distributed', 'teardown_distributed',
-           'import_task_modules']
+__all__ = [
+    'setup_cpu_distributed', 'teardown_distributed', 'import_task_modules'
+]
 
 
 def setup_cpu_distributed(cfg) -> bool:
@@ -31,7 +32,11 @@ def setup_cpu_distributed(cfg) -> bool:
     cfg.env_cfg.dist_cfg['backend'] = 'gloo'
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
-            type='MMDistributedDataParallel', device_ids=None)
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    else:
+        cfg.model_wrapper_cfg.setdefault('device_ids', None)
     return True
 
 

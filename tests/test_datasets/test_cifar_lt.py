@@ -18,8 +18,8 @@ CIFAR10_IF100 = [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]
     (10, 5000, 100, 12406, (8, 2, 0)),
     (10, 5000, 50, 13996, (9, 1, 0)),
 ])
-def test_exp_profile_matches_documented_sizes(num_classes, img_max, imb,
-                                              total, groups):
+def test_exp_profile_matches_documented_sizes(num_classes, img_max, imb, total,
+                                              groups):
     counts = np.array(long_tailed_counts(num_classes, img_max, imb))
     assert counts.sum() == total
     assert counts[0] == img_max and counts[-1] == int(img_max / imb)
@@ -130,16 +130,18 @@ def test_real_cifar10_lt_from_image_folder(cifar10_jpg_root):
     assert tuple(sample['img'].shape) == (32, 32, 3)
     test = CIFAR10LT(data_root=str(cifar10_jpg_root), split='test')
     assert np.bincount(test.get_gt_labels()).tolist() == [1000] * 10
-    first = CIFAR10LT(data_root=str(cifar10_jpg_root), imb_factor=100,
-                      selection='first')
+    first = CIFAR10LT(
+        data_root=str(cifar10_jpg_root), imb_factor=100, selection='first')
     assert len(first) == 12406
     # "first" keeps the first n_c sorted files of each class
     files = sorted(os.listdir(cifar10_jpg_root / 'train' / 'truck'))[:50]
     import mmcv
-    truck = mmcv.imread(str(cifar10_jpg_root / 'train' / 'truck' / files[0]),
-                        channel_order='rgb')
-    truck_samples = [d['img'] for d in first.load_data_list()
-                     if d['gt_label'] == 9]
+    truck = mmcv.imread(
+        str(cifar10_jpg_root / 'train' / 'truck' / files[0]),
+        channel_order='rgb')
+    truck_samples = [
+        d['img'] for d in first.load_data_list() if d['gt_label'] == 9
+    ]
     assert np.array_equal(truck_samples[0], truck)
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from mmcv.transforms import LoadImageFromFile
 
-from mmlt.datasets import (INat2018, ImageNetLT, LTListDataset, PlacesLT,
+from mmlt.datasets import (ImageNetLT, INat2018, LTListDataset, PlacesLT,
                            TinyImageNetLT)
 from mmlt.evaluation.metrics import shot_groups
 
@@ -33,8 +33,8 @@ def test_missing_ann_file_is_named(tmp_path):
 
 def test_missing_data_root_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='no_such_root'):
-        LTListDataset(data_root=str(tmp_path / 'no_such_root'),
-                      ann_file='x.txt')
+        LTListDataset(
+            data_root=str(tmp_path / 'no_such_root'), ann_file='x.txt')
 
 
 @pytest.mark.parametrize('line', ['a/x.jpg', 'a/x.jpg cat', 'a/x.jpg 1.5'])
@@ -46,8 +46,10 @@ def test_malformed_line_names_file_and_line(tmp_path, line):
 
 def test_label_out_of_range(tmp_path):
     ann = _write(tmp_path, 'ok/1.jpg 0\nok/2.jpg 1000\n')
-    with pytest.raises(ValueError, match=r'list\.txt:2: label 1000 is out '
-                       r'of range \[0, 1000\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'list\.txt:2: label 1000 is out '
+            r'of range \[0, 1000\)'):
         ImageNetLT(data_root=str(tmp_path), ann_file=ann)
     ann = _write(tmp_path, 'ok/1.jpg -1\n', 'neg.txt')
     with pytest.raises(ValueError, match=r'neg\.txt:1: label -1'):
@@ -57,13 +59,15 @@ def test_label_out_of_range(tmp_path):
 def test_unreadable_image_is_named(tmp_path):
     (tmp_path / 'bad.jpg').write_bytes(b'garbage')
     ann = _write(tmp_path, 'bad.jpg 0\n')
-    ds = LTListDataset(data_root=str(tmp_path), ann_file=ann,
-                       pipeline=[dict(type='LoadImageFromFile')])
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file=ann,
+        pipeline=[dict(type='LoadImageFromFile')])
     with pytest.raises(Exception, match='bad.jpg'):
         ds[0]
     ann = _write(tmp_path, 'absent.jpg 0\n', 'absent.txt')
-    ds = LTListDataset(data_root=str(tmp_path), ann_file=ann,
-                       pipeline=[LoadImageFromFile()])
+    ds = LTListDataset(
+        data_root=str(tmp_path), ann_file=ann, pipeline=[LoadImageFromFile()])
     with pytest.raises(Exception, match='absent.jpg'):
         ds[0]
 
@@ -78,33 +82,34 @@ def test_tiny_imagenet_lt_real(tiny_imagenet_lt_root):
     assert counts.tolist() == [int(500 * 0.01**(c / 199)) for c in range(200)]
     assert _groups(counts) == (70, 70, 60)
     assert len(train.metainfo['classes']) == 200
-    val = TinyImageNetLT(data_root=str(tiny_imagenet_lt_root),
-                         ann_file='val.txt',
-                         pipeline=[dict(type='LoadImageFromFile')])
+    val = TinyImageNetLT(
+        data_root=str(tiny_imagenet_lt_root),
+        ann_file='val.txt',
+        pipeline=[dict(type='LoadImageFromFile')])
     assert np.bincount(val.get_gt_labels()).tolist() == [50] * 200
     assert val[0]['img'].shape == (64, 64, 3)
 
 
 def test_places_lt_split_real(lt_splits_root):
-    train = PlacesLT(data_root=str(lt_splits_root),
-                     ann_file='Places_LT_train.txt')
+    train = PlacesLT(
+        data_root=str(lt_splits_root), ann_file='Places_LT_train.txt')
     counts = np.bincount(train.get_gt_labels(), minlength=365)
     assert len(train) == 62500
     assert counts.max() == 4980 and counts.min() == 5
     assert _groups(counts) == (131, 163, 71)
     assert train.metainfo['classes'][0] == 'airfield'
     for split, n in (('val', 20), ('test', 100)):
-        ds = PlacesLT(data_root=str(lt_splits_root),
-                      ann_file=f'Places_LT_{split}.txt')
+        ds = PlacesLT(
+            data_root=str(lt_splits_root), ann_file=f'Places_LT_{split}.txt')
         assert np.bincount(ds.get_gt_labels()).tolist() == [n] * 365
 
 
 def test_imagenet_lt_and_inat_splits_real(lt_splits_root):
     for split, n in (('val', 20), ('test', 50)):
-        ds = ImageNetLT(data_root=str(lt_splits_root),
-                        ann_file=f'ImageNet_LT_{split}.txt')
+        ds = ImageNetLT(
+            data_root=str(lt_splits_root), ann_file=f'ImageNet_LT_{split}.txt')
         assert np.bincount(ds.get_gt_labels()).tolist() == [n] * 1000
-    inat = INat2018(data_root=str(lt_splits_root),
-                    ann_file='iNaturalist18_val.txt')
+    inat = INat2018(
+        data_root=str(lt_splits_root), ann_file='iNaturalist18_val.txt')
     assert len(inat) == 24426
     assert np.bincount(inat.get_gt_labels()).tolist() == [3] * 8142

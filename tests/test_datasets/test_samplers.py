@@ -28,10 +28,12 @@ def _class_freq(sampler, ds, epochs=4):
     return np.bincount(labels, minlength=3) / len(labels)
 
 
-@pytest.mark.parametrize('cls,expected', [
-    (ClassBalancedSampler, [0.5, 0.5, 0.]),
-    (SquareRootSampler, [2 / 3, 1 / 3, 0.]),  # sqrt(400):sqrt(100) = 2:1
-])
+@pytest.mark.parametrize(
+    'cls,expected',
+    [
+        (ClassBalancedSampler, [0.5, 0.5, 0.]),
+        (SquareRootSampler, [2 / 3, 1 / 3, 0.]),  # sqrt(400):sqrt(100) = 2:1
+    ])
 def test_class_probabilities(cls, expected):
     ds = FakeDataset()
     sampler = cls(ds, seed=0)

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.filterwarnings(
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / 'apa_det'
 LVIS_CONFIGS = sorted(CONFIG_DIR.glob('*_lvis-v1.py'))
-R50, R101 = (CONFIG_DIR / f'mask-rcnn_se-{d}-aglu-apa_fpn_gumbel-droploss_'
-             'rfs1e-3_ms-2x_lvis-v1.py' for d in ('r50', 'r101'))
+R50, R101 = (
+    CONFIG_DIR / f'mask-rcnn_se-{d}-aglu-apa_fpn_gumbel-droploss_'
+    'rfs1e-3_ms-2x_lvis-v1.py' for d in ('r50', 'r101'))
 
 
 def test_config_files():
@@ -59,8 +60,10 @@ def test_recipe(path):
             type='NormedConv2d', tempearture=20)
         assert mask_head.upsample_cfg == dict(type='deconv', scale_factor=2)
     assert cfg.model.test_cfg.rcnn == dict(
-        score_thr=1e-4, nms=dict(type='nms', iou_threshold=0.3),
-        max_per_img=300, mask_thr_binary=0.4)
+        score_thr=1e-4,
+        nms=dict(type='nms', iou_threshold=0.3),
+        max_per_img=300,
+        mask_thr_binary=0.4)
     train_set = cfg.train_dataloader.dataset
     assert train_set.type == 'ClassBalancedDataset'
     assert train_set.oversample_thr == 1e-3
@@ -75,8 +78,8 @@ def test_recipe(path):
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys == dict(
         lambda_param=dict(decay_mult=0.), kappa_param=dict(decay_mult=0.))
     warmup, steps = cfg.param_scheduler
-    assert (warmup.type, warmup.start_factor, warmup.end) == (
-        'LinearLR', 0.001, 500)
+    assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR',
+                                                              0.001, 500)
     assert (steps.milestones, cfg.train_cfg.max_epochs) == ([16, 22], 24)
     assert cfg.val_evaluator.type == 'LVISCompatMetric'
     assert cfg.val_evaluator.metric == ['bbox', 'segm']
@@ -107,12 +110,17 @@ def test_builds_and_trains_one_step(path):
         assert mask_head.conv_logits.tempearture == 20
     model.train()
     packed = demo_mm_inputs(
-        batch_size=1, image_shapes=[(3, 96, 128)], num_items=[2],
-        num_classes=1203, with_mask=True)
+        batch_size=1,
+        image_shapes=[(3, 96, 128)],
+        num_items=[2],
+        num_classes=1203,
+        with_mask=True)
     data = model.data_preprocessor(packed, True)
     losses = model(**data, mode='loss')
-    assert {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'acc_classes',
-            'loss_bbox', 'loss_mask'} <= set(losses)
+    assert {
+        'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'acc_classes',
+        'loss_bbox', 'loss_mask'
+    } <= set(losses)
     loss, _ = model.parse_losses(losses)
     assert torch.isfinite(loss)
     loss.backward()

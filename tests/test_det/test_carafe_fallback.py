@@ -27,8 +27,8 @@ def _naive_carafe(x, masks, k, g, s):
                             y, xx = i // s + a - r, j // s + b - r
                             if 0 <= y < h and 0 <= xx < w:
                                 acc += float(masks[ni, grp * k * k + a * k + b,
-                                                   i, j]) * float(
-                                                       x[ni, ci, y, xx])
+                                                   i, j]) * float(x[ni, ci, y,
+                                                                    xx])
                     out[ni, ci, i, j] = acc
     return out
 
@@ -64,7 +64,10 @@ def test_reassemble_bad_inputs():
 def test_pack_on_cpu_matches_definition():
     torch.manual_seed(0)
     pack = CARAFEPackWithFallback(
-        channels=8, scale_factor=2, up_kernel=5, encoder_kernel=3,
+        channels=8,
+        scale_factor=2,
+        up_kernel=5,
+        encoder_kernel=3,
         compressed_channels=64)
     assert isinstance(pack, CARAFEPack)
     # the parameters of mmcv's CARAFEPack: compressor 8->64, encoder 64->100
@@ -85,8 +88,10 @@ def test_pack_on_cpu_matches_definition():
     assert pack.content_encoder.weight.grad.abs().sum() > 0
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU: '
-                    "mmcv's carafe op has no CPU kernel")
+@pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason='needs a GPU: '
+    "mmcv's carafe op has no CPU kernel")
 def test_fallback_matches_mmcv_op_on_gpu():
     torch.manual_seed(0)
     pack = CARAFEPackWithFallback(channels=16, scale_factor=2).cuda()
@@ -107,11 +112,15 @@ def test_mask_head_uses_fallback_and_runs_on_cpu():
             conv_out_channels=8,
             num_classes=3,
             upsample_cfg=dict(
-                type='carafe', scale_factor=2, up_kernel=5, up_group=1,
-                encoder_kernel=3, encoder_dilation=1,
+                type='carafe',
+                scale_factor=2,
+                up_kernel=5,
+                up_group=1,
+                encoder_kernel=3,
+                encoder_dilation=1,
                 compressed_channels=64),
-            predictor_cfg=dict(type='LearnableTempNormedConv2d',
-                               temperature_init=4.5)))
+            predictor_cfg=dict(
+                type='LearnableTempNormedConv2d', temperature_init=4.5)))
     head.init_weights()
     assert type(head.upsample) is CARAFEPackWithFallback
     assert head.upsample.compressed_channels == 64
@@ -121,8 +130,12 @@ def test_mask_head_uses_fallback_and_runs_on_cpu():
     assert head.conv_logits.temperature.grad is not None
     # with another upsampler it is exactly FCNMaskHead
     plain = MODELS.build(
-        ConfigDict(type='FCNMaskHeadWithCARAFEFallback', num_convs=1,
-                   in_channels=8, conv_out_channels=8, num_classes=3))
+        ConfigDict(
+            type='FCNMaskHeadWithCARAFEFallback',
+            num_convs=1,
+            in_channels=8,
+            conv_out_channels=8,
+            num_classes=3))
     assert isinstance(plain.upsample, torch.nn.ConvTranspose2d)
 
 

@@ -12,9 +12,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _run(code: str, cwd: Path = REPO) -> str:
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONWARNINGS='ignore')
-    proc = subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
-                          cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, '-c', textwrap.dedent(code)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
@@ -35,17 +39,25 @@ def test_import_mmlt_does_not_need_mmdet():
         """)
     assert out.strip() == '[]'
     # and importing mmlt.det then fails loudly, naming mmdet
-    err = subprocess.run(
-        [sys.executable, '-c',
-         "import sys; sys.modules['mmdet'] = None; import mmlt.det"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, PYTHONPATH=str(REPO), PYTHONWARNINGS='ignore'))
+    err = subprocess.run([
+        sys.executable, '-c',
+        "import sys; sys.modules['mmdet'] = None; import mmlt.det"
+    ],
+                         cwd=REPO,
+                         capture_output=True,
+                         text=True,
+                         timeout=300,
+                         env=dict(
+                             os.environ,
+                             PYTHONPATH=str(REPO),
+                             PYTHONWARNINGS='ignore'))
     assert err.returncode != 0 and 'mmdet' in err.stderr.splitlines()[-1]
 
 
 def test_custom_imports_in_a_stock_mmdet_config(tmp_path):
     cfg = tmp_path / 'stock_mask_rcnn_gumbel.py'
-    cfg.write_text(textwrap.dedent("""
+    cfg.write_text(
+        textwrap.dedent("""
         _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
         custom_imports = dict(imports=['mmlt.det'],
                               allow_failed_imports=False)
@@ -62,7 +74,8 @@ def test_custom_imports_in_a_stock_mmdet_config(tmp_path):
                     num_classes=3,
                     predictor_cfg=dict(type='LearnableTempNormedConv2d'))))
         """))
-    out = _run(f"""
+    out = _run(
+        f"""
         import sys
         from mmengine.config import Config
         assert 'mmlt' not in sys.modules
@@ -75,6 +88,6 @@ def test_custom_imports_in_a_stock_mmdet_config(tmp_path):
         print(type(model.roi_head.bbox_head.loss_cls).__name__,
               type(model.roi_head.mask_head.conv_logits).__name__,
               model.roi_head.bbox_head.fc_cls.out_features)
-        """, cwd=tmp_path)
-    assert out.split() == [
-        'GumbelDropLoss', 'LearnableTempNormedConv2d', '3']
+        """,
+        cwd=tmp_path)
+    assert out.split() == ['GumbelDropLoss', 'LearnableTempNormedConv2d', '3']

@@ -25,13 +25,12 @@ def test_hand_formula_is_the_bce_of_the_gumbel_cdf():
     for z in (-3., -0.5, 0., 0.7, 4.):
         p = math.exp(-math.exp(-z))  # Gumbel CDF
         for y in (0., 1.):
-            assert _bce(z, y) == pytest.approx(
-                -y * math.log(p) - (1 - y) * math.log(1 - p))
+            assert _bce(z, y) == pytest.approx(-y * math.log(p) -
+                                               (1 - y) * math.log(1 - p))
 
 
 def _loss(**kwargs):
-    return GumbelDropLoss(
-        image_counts=COUNTS, num_images=NUM_IMAGES, **kwargs)
+    return GumbelDropLoss(image_counts=COUNTS, num_images=NUM_IMAGES, **kwargs)
 
 
 def test_gumbel_bce_values_and_clamp():
@@ -48,7 +47,8 @@ def test_gumbel_bce_values_and_clamp():
 
 
 def test_gumbel_bce_gradient_matches_formula():
-    z = torch.tensor([-3., -0.5, 0.3, 2., 12.], dtype=torch.float64,
+    z = torch.tensor([-3., -0.5, 0.3, 2., 12.],
+                     dtype=torch.float64,
                      requires_grad=True)
     y = torch.tensor([1., 0., 1., 0., 0.], dtype=torch.float64)
     gumbel_bce(z, y).sum().backward()
@@ -89,12 +89,11 @@ def test_loss_value_foreground_drop_and_background_ratio_zero():
     # RoI 0: label 1 (fg, not rare) -> negative of rare class 0 dropped.
     # RoI 1: background; ratio = 0 (no fg RoI of a rare class) -> the rare
     # negative is dropped with probability 1 - 0 = 1.
-    z = torch.tensor([[0.3, 1.2, -0.4], [-1.0, -2.0, 0.5]],
-                     requires_grad=True)
+    z = torch.tensor([[0.3, 1.2, -0.4], [-1.0, -2.0, 0.5]], requires_grad=True)
     labels = torch.tensor([1, 3])
     out = _loss()(z, labels, avg_factor=2.)
-    roi0 = _bce(1.2, 1) + _bce(-0.4, 0)          # class 0 dropped
-    roi1 = _bce(-2.0, 0) + _bce(0.5, 0)          # class 0 dropped
+    roi0 = _bce(1.2, 1) + _bce(-0.4, 0)  # class 0 dropped
+    roi1 = _bce(-2.0, 0) + _bce(0.5, 0)  # class 0 dropped
     assert out.item() == pytest.approx((roi0 + roi1) / 2, rel=1e-5)
     out.backward()
     assert z.grad[0, 0] == 0 and z.grad[1, 0] == 0
@@ -111,8 +110,10 @@ def test_loss_value_ratio_one_keeps_background_negatives():
     assert out.item() == pytest.approx((roi0 + roi1) / 2, rel=1e-5)
     # label weights and sum reduction
     w = torch.tensor([2., 0.])
-    assert _loss()(z, torch.tensor([0, 3]), w, reduction_override='sum'
-                   ).item() == pytest.approx(2 * roi0, rel=1e-5)
+    assert _loss()(
+        z, torch.tensor([0, 3]), w,
+        reduction_override='sum').item() == pytest.approx(
+            2 * roi0, rel=1e-5)
     per_roi = _loss(reduction='none')(z, torch.tensor([0, 3]))
     assert per_roi.shape == (2, )
     assert per_roi.tolist() == pytest.approx([roi0, roi1], rel=1e-5)
@@ -166,11 +167,15 @@ def test_in_bbox_head_with_init_cfg():
             roi_feat_size=2,
             num_classes=3,
             loss_cls=dict(
-                type='GumbelDropLoss', image_counts=COUNTS,
+                type='GumbelDropLoss',
+                image_counts=COUNTS,
                 num_images=NUM_IMAGES),
             init_cfg=[
-                dict(type='Constant', val=0.001, bias=-2.,
-                     override=dict(name='fc_cls')),
+                dict(
+                    type='Constant',
+                    val=0.001,
+                    bias=-2.,
+                    override=dict(name='fc_cls')),
                 dict(type='Normal', std=0.001, override=dict(name='fc_reg')),
             ]))
     head.init_weights()
@@ -192,10 +197,12 @@ def test_in_bbox_head_with_init_cfg():
 
 def test_reading_counts_needs_lvis_categories(tmp_path):
     coco_style = tmp_path / 'coco_style.json'
-    coco_style.write_text(json.dumps(dict(
-        images=[dict(id=1)], annotations=[dict(id=1, image_id=1,
-                                               category_id=3)],
-        categories=[dict(id=3, name='car')])))
+    coco_style.write_text(
+        json.dumps(
+            dict(
+                images=[dict(id=1)],
+                annotations=[dict(id=1, image_id=1, category_id=3)],
+                categories=[dict(id=3, name='car')])))
     with pytest.raises(ValueError, match='no "image_count"'):
         GumbelDropLoss(ann_file=str(coco_style))
     empty = tmp_path / 'empty.json'
@@ -203,12 +210,19 @@ def test_reading_counts_needs_lvis_categories(tmp_path):
     with pytest.raises(ValueError, match='has no "categories"'):
         GumbelDropLoss(ann_file=str(empty))
     lvis_style = tmp_path / 'lvis_style.json'
-    lvis_style.write_text(json.dumps(dict(
-        images=[dict(id=1), dict(id=2), dict(id=3)],
-        annotations=[dict(id=1, image_id=1, category_id=7),
-                     dict(id=2, image_id=2, category_id=5)],
-        categories=[dict(id=7, name='b', image_count=1),
-                    dict(id=5, name='a', image_count=1)])))
+    lvis_style.write_text(
+        json.dumps(
+            dict(
+                images=[dict(id=1), dict(id=2),
+                        dict(id=3)],
+                annotations=[
+                    dict(id=1, image_id=1, category_id=7),
+                    dict(id=2, image_id=2, category_id=5)
+                ],
+                categories=[
+                    dict(id=7, name='b', image_count=1),
+                    dict(id=5, name='a', image_count=1)
+                ])))
     stats = read_lvis_category_stats(str(lvis_style))
     # json order is kept (it is the dataset's label order), 2 of the 3
     # images are annotated

@@ -38,8 +38,14 @@ def test_temperature_is_learned():
 
 def test_norm_over_kernel_and_built_by_name():
     conv = build_conv_layer(
-        dict(type='LearnableTempNormedConv2d', temperature_init=2.,
-             norm_over_kernel=True), 4, 2, 3, padding=1)
+        dict(
+            type='LearnableTempNormedConv2d',
+            temperature_init=2.,
+            norm_over_kernel=True),
+        4,
+        2,
+        3,
+        padding=1)
     assert isinstance(conv, LearnableTempNormedConv2d)
     x = torch.ones(1, 4, 3, 3)
     out = conv(x)

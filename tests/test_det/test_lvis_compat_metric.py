@@ -27,18 +27,19 @@ def _gt_as_predictions(lvis_api, num_images=None):
     for img_id in lvis_api.get_img_ids()[:num_images]:
         img = lvis_api.imgs[img_id]
         anns = lvis_api.load_anns(lvis_api.get_ann_ids(img_ids=[img_id]))
-        boxes = [[x, y, x + w, y + h] for x, y, w, h in
-                 (a['bbox'] for a in anns)]
+        boxes = [[x, y, x + w, y + h]
+                 for x, y, w, h in (a['bbox'] for a in anns)]
         masks = np.stack([lvis_api.ann_to_mask(a) for a in anns]).astype(bool)
-        samples.append(dict(
-            img_id=img_id,
-            ori_shape=(img['height'], img['width']),
-            pred_instances=dict(
-                bboxes=torch.tensor(boxes, dtype=torch.float32),
-                scores=torch.linspace(1., 0.5, len(anns)),
-                labels=torch.tensor([cat2label[a['category_id']]
-                                     for a in anns]),
-                masks=torch.from_numpy(masks))))
+        samples.append(
+            dict(
+                img_id=img_id,
+                ori_shape=(img['height'], img['width']),
+                pred_instances=dict(
+                    bboxes=torch.tensor(boxes, dtype=torch.float32),
+                    scores=torch.linspace(1., 0.5, len(anns)),
+                    labels=torch.tensor(
+                        [cat2label[a['category_id']] for a in anns]),
+                    masks=torch.from_numpy(masks))))
     return samples
 
 

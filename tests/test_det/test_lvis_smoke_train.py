@@ -18,9 +18,10 @@ from mmlt.det.utils import read_lvis_category_stats
 pytestmark = pytest.mark.filterwarnings(
     'ignore:pkg_resources is deprecated:UserWarning')
 
-CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'apa_det' /
-          'mask-rcnn_se-r50-aglu-apa_fpn_gumbel-droploss_smoke_coco-tiny-'
-          'lvis.py')
+CONFIG = (
+    Path(__file__).resolve().parents[2] / 'configs' / 'apa_det' /
+    'mask-rcnn_se-r50-aglu-apa_fpn_gumbel-droploss_smoke_coco-tiny-'
+    'lvis.py')
 
 
 def test_train_two_iterations_and_lvis_eval(coco_tiny_root, tmp_path):
@@ -42,8 +43,8 @@ def test_train_two_iterations_and_lvis_eval(coco_tiny_root, tmp_path):
     # COCO category ids (1-90, 80 used) -> 80 labels, the same in the loss
     dataset = runner.train_dataloader.dataset
     assert type(dataset).__name__ == 'ClassBalancedDataset'
-    cats = read_lvis_category_stats(
-        root + 'annotations/lvis_v1_tiny_train.json')
+    cats = read_lvis_category_stats(root +
+                                    'annotations/lvis_v1_tiny_train.json')
     assert dataset.dataset.cat_ids == list(cats.cat_ids)
     assert dataset.metainfo['classes'] == cats.names
     assert runner.val_evaluator.dataset_meta['classes'] == cats.names
@@ -63,9 +64,11 @@ def test_train_two_iterations_and_lvis_eval(coco_tiny_root, tmp_path):
             assert 0. <= value <= 1., (iou_type, key, value)
 
     # lambda/kappa without weight decay, the convolutions with it
-    decay = {id(p): g['weight_decay']
-             for g in runner.optim_wrapper.optimizer.param_groups
-             for p in g['params']}
+    decay = {
+        id(p): g['weight_decay']
+        for g in runner.optim_wrapper.optimizer.param_groups
+        for p in g['params']
+    }
     params = dict(model.named_parameters())
     assert decay[id(params['backbone.layer2.0.act1.lambda_param'])] == 0.
     assert decay[id(params['backbone.layer3.1.act2.kappa_param'])] == 0.

@@ -16,8 +16,7 @@ def _build_classifier():
             type='ImageClassifier',
             backbone=dict(type='SEResNetAGLU', depth=50),
             neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=10,
-                      in_channels=2048)))
+            head=dict(type='LinearClsHead', num_classes=10, in_channels=2048)))
 
 
 @pytest.fixture(scope='module')
@@ -46,11 +45,15 @@ def test_registered_in_mmdet_only_under_its_own_name():
 def test_loads_classification_checkpoint(cls_checkpoint):
     path, cls_state = cls_checkpoint
     backbone = DET_MODELS.build(
-        dict(type='SEResNetAGLUDet', depth=50,
-             init_cfg=dict(type='Pretrained', checkpoint=str(path),
-                           prefix='backbone.')))
-    expected = {k[len('backbone.'):]: v for k, v in cls_state.items()
-                if k.startswith('backbone.')}
+        dict(
+            type='SEResNetAGLUDet',
+            depth=50,
+            init_cfg=dict(
+                type='Pretrained', checkpoint=str(path), prefix='backbone.')))
+    expected = {
+        k[len('backbone.'):]: v
+        for k, v in cls_state.items() if k.startswith('backbone.')
+    }
     # same module names: strict loading has no missing/unexpected keys
     result = backbone.load_state_dict(expected, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
@@ -58,9 +61,11 @@ def test_loads_classification_checkpoint(cls_checkpoint):
     assert any(k.endswith('lambda_param') for k in expected)
     # and the Pretrained init_cfg of the detector configs loads the values
     fresh = DET_MODELS.build(
-        dict(type='SEResNetAGLUDet', depth=50,
-             init_cfg=dict(type='Pretrained', checkpoint=str(path),
-                           prefix='backbone.')))
+        dict(
+            type='SEResNetAGLUDet',
+            depth=50,
+            init_cfg=dict(
+                type='Pretrained', checkpoint=str(path), prefix='backbone.')))
     fresh.init_weights()
     for key, value in fresh.state_dict().items():
         assert torch.equal(value, expected[key]), key
@@ -71,8 +76,7 @@ def test_detector_defaults_outputs_and_freezing():
     backbone.train()
     outs = backbone(torch.randn(1, 3, 64, 96))
     assert [tuple(o.shape) for o in outs] == [(1, 256, 16, 24),
-                                              (1, 512, 8, 12),
-                                              (1, 1024, 4, 6),
+                                              (1, 512, 8, 12), (1, 1024, 4, 6),
                                               (1, 2048, 2, 3)]
     params = dict(backbone.named_parameters())
     # frozen_stages=1: stem (with its AGLU) and layer1 frozen, layer2 not
@@ -86,6 +90,7 @@ def test_detector_defaults_outputs_and_freezing():
     bns = [m for m in backbone.modules() if isinstance(m, _BatchNorm)]
     assert bns and not any(m.training for m in bns)
     # the detector's AGLU init kappa ~ U(1.0, 1.3)
-    kappas = [p.item() for n, p in params.items()
-              if n.endswith('act1.kappa_param')]
+    kappas = [
+        p.item() for n, p in params.items() if n.endswith('act1.kappa_param')
+    ]
     assert all(1.0 <= k <= 1.3 for k in kappas)

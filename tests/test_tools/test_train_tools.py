@@ -7,9 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from ..test_engine.test_hooks import DEMO_COUNTS, subset, tiny_cfg
+from .._demo import DEMO_COUNTS, subset
+from .._demo import tiny_demo_cfg as tiny_cfg
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -24,8 +23,13 @@ def _env():
 
 
 def _run(cmd, timeout=600):
-    proc = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd,
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     return out
@@ -49,9 +53,12 @@ def test_resume_after_kill(demo_data_root, tmp_path):
     cfg.model.head.loss = dict(type='CrossEntropyLoss')
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     config = _dump(cfg, tmp_path / 'cfg.py')
-    proc = subprocess.Popen([PY, 'tools/train.py', config], cwd=REPO,
-                            env=_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen([PY, 'tools/train.py', config],
+                            cwd=REPO,
+                            env=_env(),
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     deadline = time.time() + 300
     while not (work / 'epoch_2.pth').exists():
         assert proc.poll() is None, 'training ended before it was killed'
@@ -79,10 +86,13 @@ def test_dist_train_and_test_on_cpu_match_single_process(
     cfg.test_dataloader = cfg.val_dataloader
     # a deferred re-weighting loss switch must work through the DDP wrapper
     cfg.custom_hooks = [
-        dict(type='DDPSwitchRecipeHook',
-             schedule=[dict(action_epoch=1,
-                            loss=dict(type='LogitAdjustedLoss', tau=0.5))]),
-        dict(type='ClassCountsHook'),
+        dict(
+            type='DDPSwitchRecipeHook',
+            schedule=[
+                dict(
+                    action_epoch=1,
+                    loss=dict(type='LogitAdjustedLoss', tau=0.5))
+            ]),
     ]
     config = _dump(cfg, tmp_path / 'cfg.py')
     out = _run(['bash', 'tools/dist_train.sh', config, '2'])
@@ -92,12 +102,15 @@ def test_dist_train_and_test_on_cpu_match_single_process(
     assert re.search(r'Epoch\(train\)\s+\[1\]\[3/3\]', out), out[-3000:]
     ddp_val = _metric(out, mode='val')
     ckpt = str(work / 'epoch_1.pth')
-    single = _run([PY, 'tools/test.py', config, ckpt, '--work-dir',
-                   str(tmp_path / 't1')])
-    dist = _run(['bash', 'tools/dist_test.sh', config, ckpt, '2',
-                 '--work-dir', str(tmp_path / 't2')])
-    for key in ('lt/top1', 'lt/top5', 'lt/mean_class_acc', 'lt/few',
-                'lt/ece'):
+    single = _run([
+        PY, 'tools/test.py', config, ckpt, '--work-dir',
+        str(tmp_path / 't1')
+    ])
+    dist = _run([
+        'bash', 'tools/dist_test.sh', config, ckpt, '2', '--work-dir',
+        str(tmp_path / 't2')
+    ])
+    for key in ('lt/top1', 'lt/top5', 'lt/mean_class_acc', 'lt/few', 'lt/ece'):
         assert _metric(single, key) == _metric(dist, key), key
     assert _metric(single) == ddp_val
 
@@ -108,9 +121,12 @@ def test_test_tool_writes_per_class_outputs(demo_data_root, tmp_path):
     config = _dump(cfg, tmp_path / 'cfg.py')
     _run([PY, 'tools/train.py', config])
     out_dir = tmp_path / 'per_class'
-    _run([PY, 'tools/test.py', config, str(work / 'epoch_1.pth'),
-          '--per-class-out', str(out_dir), '--out',
-          str(tmp_path / 'preds.pkl')])
+    _run([
+        PY, 'tools/test.py', config,
+        str(work / 'epoch_1.pth'), '--per-class-out',
+        str(out_dir), '--out',
+        str(tmp_path / 'preds.pkl')
+    ])
     assert (out_dir / 'per_class.json').stat().st_size > 0
     png = (out_dir / 'per_class.png').read_bytes()
     assert png[:8] == b'\x89PNG\r\n\x1a\n'
@@ -118,8 +134,10 @@ def test_test_tool_writes_per_class_outputs(demo_data_root, tmp_path):
 
 
 def test_demo_script_runs(tmp_path):
-    out = _run([PY, 'tools/demo.py', '--epochs', '1', '--work-dir',
-                str(tmp_path / 'demo')])
+    out = _run([
+        PY, 'tools/demo.py', '--epochs', '1', '--work-dir',
+        str(tmp_path / 'demo')
+    ])
     assert 'overall (top-1)' in out and 'few (3 classes)' in out
     assert (tmp_path / 'demo' / 'per_class.png').exists()
 
@@ -139,8 +157,10 @@ def test_short_real_training_beats_chance(cifar10_jpg_root, tmp_path):
     cfg.test_dataloader = cfg.val_dataloader
     cfg.train_cfg.max_epochs = 2
     cfg.train_cfg.val_interval = 2
-    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.2,
-                                by_epoch=False, begin=0, end=50)]
+    cfg.param_scheduler = [
+        dict(
+            type='LinearLR', start_factor=0.2, by_epoch=False, begin=0, end=50)
+    ]
     cfg.default_hooks.logger.interval = 20
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -10,7 +10,8 @@ from mmlt.utils import check_class_counts, get_class_counts
 def ds(tmp_path):
     (tmp_path / 'l.txt').write_text('a 0\nb 0\nc 0\nd 1\ne 2\n')
     return LTListDataset(
-        data_root=str(tmp_path), ann_file='l.txt',
+        data_root=str(tmp_path),
+        ann_file='l.txt',
         metainfo=dict(classes=('x', 'y', 'z', 'w')))
 
 
@@ -38,7 +39,8 @@ def test_label_out_of_range(tmp_path):
 
 def test_zero_count_class_is_named():
     with pytest.raises(ValueError, match=r'class 1 \(cat\), 3 \(dog\) has 0'):
-        check_class_counts([4, 0, 2, 0], 'LDAMLoss',
+        check_class_counts([4, 0, 2, 0],
+                           'LDAMLoss',
                            class_names=['a', 'cat', 'b', 'dog'])
     with pytest.raises(ValueError, match='LDAMLoss needs'):
         check_class_counts([], 'LDAMLoss')

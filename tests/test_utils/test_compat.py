@@ -15,7 +15,7 @@ from mmlt.utils.compat import MMENGINE_CHECKPOINT_GLOBALS
 class Evil:
 
     def __reduce__(self):
-        return (os.system, ('echo pwned',))
+        return (os.system, ('echo pwned', ))
 
 
 def _mmengine_like_checkpoint(path):
@@ -27,8 +27,11 @@ def _mmengine_like_checkpoint(path):
     buf.update(2.0)
     torch.save(
         dict(
-            meta=dict(epoch=3, seed=np.int64(0), arr=np.arange(3.),
-                      dtype=np.dtype('float32')),
+            meta=dict(
+                epoch=3,
+                seed=np.int64(0),
+                arr=np.arange(3.),
+                dtype=np.dtype('float32')),
             state_dict=dict(w=torch.ones(2)),
             message_hub=hub.state_dict(),
             buffer=buf), path)
@@ -49,8 +52,10 @@ def test_mmengine_checkpoint_loads_with_safe_loading(tmp_path):
 def test_foreign_pickled_object_is_refused(tmp_path):
     path = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {}, 'payload': Evil()}, path)
-    with pytest.raises(RuntimeError, match=r'Refusing to load checkpoint .*'
-                       r'evil\.pth.*posix\.system'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'Refusing to load checkpoint .*'
+            r'evil\.pth.*posix\.system'):
         _load_checkpoint(path, map_location='cpu')
 
 
@@ -75,11 +80,13 @@ def test_import_mmlt_does_not_need_mmdet():
     code = ('import sys; sys.modules["mmdet"] = None; import mmlt; '
             'from mmlt.registry import MODELS; '
             'MODELS.build(dict(type="ResNet32Cifar")); print("ok")')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
                          text=True)
     assert out.stdout.strip() == 'ok', out.stderr[-2000:]
     code = 'import sys; sys.modules["mmdet"] = None; import mmlt.det'
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
                          text=True)
     assert out.returncode != 0 and 'mmdet' in out.stderr
 
@@ -95,10 +102,13 @@ def test_no_host_name_is_re_registered():
     mmdet.utils.register_all_modules(init_default_scope=False)
     import mmlt.det  # noqa: F401  (detection side too)
     checked = 0
-    for name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'DATA_SAMPLERS',
-                 'HOOKS', 'METRICS'):
-        registries = [getattr(root, name), getattr(pre, name),
-                      getattr(mmdet_reg, name)]
+    for name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'DATA_SAMPLERS', 'HOOKS',
+                 'METRICS'):
+        registries = [
+            getattr(root, name),
+            getattr(pre, name),
+            getattr(mmdet_reg, name)
+        ]
         for reg in registries:
             for key, obj in reg.module_dict.items():
                 if not getattr(obj, '__module__', '').startswith('mmlt'):

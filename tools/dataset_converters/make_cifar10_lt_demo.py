@@ -21,8 +21,10 @@ import tarfile
 import numpy as np
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
-from mmlt.datasets.lt_profile import (long_tailed_counts,  # noqa: E402
-                                      select_long_tailed)
+# isort: off
+from mmlt.datasets.lt_profile import long_tailed_counts  # noqa: E402
+from mmlt.datasets.lt_profile import select_long_tailed  # noqa: E402
+# isort: on
 
 CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog',
            'horse', 'ship', 'truck')

@@ -42,7 +42,6 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='ShotAccuracy', topk=(1, 5))
 test_dataloader = dict(
     batch_size=64,
     num_workers=8,
@@ -53,4 +52,3 @@ test_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-test_evaluator = val_evaluator

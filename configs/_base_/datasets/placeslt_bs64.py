@@ -13,5 +13,4 @@ val_dataloader = dict(
         type=dataset_type, data_root=data_root, ann_file='Places_LT_val.txt'))
 test_dataloader = dict(
     dataset=dict(
-        type=dataset_type, data_root=data_root,
-        ann_file='Places_LT_test.txt'))
+        type=dataset_type, data_root=data_root, ann_file='Places_LT_test.txt'))

@@ -39,6 +39,4 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='ShotAccuracy', topk=(1, 5))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

@@ -1,8 +1,12 @@
 # ResNet-50 with a linear classifier (ImageNet-LT, Places-LT, iNat).
 model = dict(
     type='ImageClassifier',
-    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ),
-                  style='pytorch'),
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        num_stages=4,
+        out_indices=(3, ),
+        style='pytorch'),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LTLinearClsHead',

@@ -4,8 +4,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=2e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.2, by_epoch=True, begin=0, end=5),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[160, 180],
-         gamma=0.01),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[160, 180], gamma=0.01),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=10)
 val_cfg = dict()

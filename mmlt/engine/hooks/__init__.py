@@ -2,9 +2,9 @@
 from .class_counts_hook import ClassCountsHook
 from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
-from .ride_expert_flops_hook import ExpertFlopsHook
+from .deferred_reweighting_hook import DeferredReweightingHook
 
 __all__ = [
-    'ClassCountsHook', 'DDPSwitchRecipeHook', 'DeferredResamplingHook',
-    'ExpertFlopsHook'
+    'ClassCountsHook', 'DDPSwitchRecipeHook',
+    'DeferredResamplingHook', 'DeferredReweightingHook',
 ]

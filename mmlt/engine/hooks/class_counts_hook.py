@@ -14,15 +14,19 @@ from mmlt.utils import get_class_counts
 class ClassCountsHook(Hook):
     """Give the per-class training counts to every component that needs them.
 
-    Counts are read once from the train dataset (unwrapping
-    ``ClassBalancedDataset`` / ``RepeatDataset``, see
-    :func:`mmlt.utils.get_class_counts`), broadcast from rank 0 so all ranks
-    agree, and passed to ``set_class_counts(counts)`` of every model module
-    and evaluator metric that has that method and no counts yet
-    (``class_counts is None``). It runs after :class:`SwitchRecipeHook` at
-    each epoch start, so a loss swapped in for deferred re-weighting gets the
-    counts too. For ``tools/test.py`` the train dataset is built from
+    Counts are read once, when some component first needs them, from the
+    train dataset (unwrapping ``ClassBalancedDataset`` / ``RepeatDataset``,
+    see :func:`mmlt.utils.get_class_counts`), broadcast from rank 0 so all
+    ranks agree, and passed to ``set_class_counts(counts)`` of every model
+    module and evaluator metric that has that method and no counts yet
+    (``class_counts is None``); when no component needs them, the train set
+    is not read. It runs after :class:`SwitchRecipeHook` at each epoch
+    start, so a loss swapped in by a recipe switch gets the counts too. For
+    ``tools/test.py`` the train dataset is built from
     ``train_dataloader.dataset`` in the config (annotations only).
+
+    mmlt's ``configs/_base_/default_runtime.py`` lists it in
+    ``default_hooks`` (key ``class_counts``), so configs never repeat it.
 
     This is the same idea as mmpretrain's ``SetAdaptiveMarginsHook``.
 
@@ -33,8 +37,8 @@ class ClassCountsHook(Hook):
     priority = 'LOW'  # after SwitchRecipeHook (NORMAL)
 
     def __init__(self, class_counts=None):
-        self.counts: Optional[np.ndarray] = (
-            None if class_counts is None else np.asarray(class_counts))
+        self.counts: Optional[np.ndarray] = (None if class_counts is None else
+                                             np.asarray(class_counts))
 
     def _get_counts(self, runner) -> np.ndarray:
         if self.counts is None:
@@ -66,7 +70,6 @@ class ClassCountsHook(Hook):
         return dataset_cfg
 
     def _dispatch(self, runner, with_model=True, with_metrics=True):
-        counts = self._get_counts(runner)
         targets = []
         if with_model:
             model = runner.model
@@ -78,10 +81,15 @@ class ClassCountsHook(Hook):
                 loop = getattr(runner, loop_name, None)
                 evaluator = getattr(loop, 'evaluator', None)
                 targets += list(getattr(evaluator, 'metrics', []))
+        targets = [
+            t for t in targets if hasattr(t, 'set_class_counts')
+            and getattr(t, 'class_counts', None) is None
+        ]
+        if not targets:  # nothing needs them: the train set is not read
+            return
+        counts = self._get_counts(runner)
         for target in targets:
-            if hasattr(target, 'set_class_counts') and \
-                    getattr(target, 'class_counts', None) is None:
-                target.set_class_counts(counts)
+            target.set_class_counts(counts)
 
     def before_train(self, runner) -> None:
         self._dispatch(runner)

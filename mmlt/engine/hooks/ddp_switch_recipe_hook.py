@@ -27,5 +27,5 @@ class DDPSwitchRecipeHook(SwitchRecipeHook):
         model = runner.model
         if is_model_wrapper(model):  # searches mmengine's root registry
             model = model.module
-        SwitchRecipeHook._switch_loss(SimpleNamespace(model=model),
-                                      loss_module)
+        SwitchRecipeHook._switch_loss(
+            SimpleNamespace(model=model), loss_module)

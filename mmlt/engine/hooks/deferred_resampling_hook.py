@@ -29,6 +29,7 @@ class DeferredResamplingHook(Hook):
             dataset. Defaults to ``dict(type='ClassBalancedSampler')``.
     """
     priority = 'NORMAL'
+    epoch_args = ('action_epoch', )  # scaled by tools/compare_methods.py
 
     def __init__(self,
                  action_epoch: int,

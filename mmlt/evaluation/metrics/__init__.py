@@ -1,6 +1,7 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .expert_usage import ExpertUsage
-from .shot_accuracy import ShotAccuracy, expected_calibration_error, shot_groups
+from .shot_accuracy import (ShotAccuracy, expected_calibration_error,
+                            shot_groups)
 
 __all__ = [
     'ShotAccuracy', 'shot_groups', 'expected_calibration_error', 'ExpertUsage'

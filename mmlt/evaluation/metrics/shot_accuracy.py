@@ -15,7 +15,8 @@ from mmlt.registry import METRICS
 GROUPS = ('many', 'medium', 'few')
 
 
-def shot_groups(counts: np.ndarray, many_thr: int = 100,
+def shot_groups(counts: np.ndarray,
+                many_thr: int = 100,
                 few_thr: int = 20) -> np.ndarray:
     """Group id per class: 0 many (``n > many_thr``), 1 medium
     (``few_thr <= n <= many_thr``), 2 few (``n < few_thr``)."""
@@ -23,12 +24,13 @@ def shot_groups(counts: np.ndarray, many_thr: int = 100,
     return np.where(counts > many_thr, 0, np.where(counts < few_thr, 2, 1))
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
+def expected_calibration_error(confidence: np.ndarray,
+                               correct: np.ndarray,
                                num_bins: int = 15) -> float:
     """ECE with ``num_bins`` equal-width confidence bins, as a fraction."""
     edges = np.linspace(0, 1, num_bins + 1)
-    bins = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0,
-                   num_bins - 1)
+    bins = np.clip(
+        np.digitize(confidence, edges[1:-1], right=True), 0, num_bins - 1)
     ece = 0.
     for b in range(num_bins):
         mask = bins == b
@@ -43,12 +45,12 @@ class ShotAccuracy(BaseMetric):
     """Long-tailed accuracy: overall, per class and per shot group.
 
     Reports (in %) ``top1``, ``top{k}``, ``mean_class_acc`` (mean of per-class
-    accuracies), ``many`` / ``medium`` / ``few`` (mean per-class accuracy of the
-    classes with ``> many_thr``, ``[few_thr, many_thr]`` and ``< few_thr``
+    accuracies), ``many`` / ``medium`` / ``few`` (mean per-class accuracy of
+    the classes with ``> many_thr``, ``[few_thr, many_thr]`` and ``< few_thr``
     training images, the OLTR/Decoupling convention) and ``ece`` (expected
-    calibration error, %). A shot group without classes is reported as NaN
-    with a warning. Under DDP, mmengine's result collection counts every test
-    sample exactly once.
+    calibration error, %). A shot group without classes is reported as NaN with
+    a warning. Under DDP, mmengine's result collection counts every test sample
+    exactly once.
 
     Training counts come from ``class_counts``, else from ``ann_file`` (a
     ``path label`` train list), else from :class:`ClassCountsHook`, which reads
@@ -131,8 +133,10 @@ class ShotAccuracy(BaseMetric):
                 top = top.tolist() + [-1] * (maxk - k)
                 conf = float(conf[0])
             else:
-                top = [int(torch.as_tensor(sample['pred_label']).reshape(-1)
-                           [0])] + [-1] * (maxk - 1)
+                top = [
+                    int(torch.as_tensor(sample['pred_label']).reshape(-1)[0])
+                ] + [-1] * (
+                    maxk - 1)
                 conf = float('nan')
             self.results.append((gt, top, conf))
 

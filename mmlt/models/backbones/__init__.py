@@ -1,13 +1,15 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-from .expert_resnet import ExpertResNet, ExpertResNetCifar, ExpertResNeXt
-from .expert_resnet_layers import ExpertConv2d, ExpertZeroPadShortcut
-from .resnet_cifar_lt import ResNet32Cifar, ZeroPadShortcut
+from .depthwise_fusion import DepthwiseFusion
+from .expert_branch_mixin import ExpertBranchMixin
+from .expert_resnet import ExpertResNet
+from .expert_resnet_cifar import ExpertResNetCifar
+from .expert_resnext import ExpertResNeXt
+from .resnet32_cifar import ResNet32Cifar, ZeroPadShortcut
 from .se_resnet_apa import (AGLUSEBasicBlock, AGLUSEBottleneck, SEResNetAGLU,
                             SEResNetCifarAGLU, SEResNeXtAGLU)
 
 __all__ = [
-    'ResNet32Cifar', 'ZeroPadShortcut', 'ExpertResNetCifar', 'ExpertResNet',
-    'ExpertResNeXt', 'ExpertConv2d', 'ExpertZeroPadShortcut',
-    'AGLUSEBasicBlock', 'AGLUSEBottleneck', 'SEResNetAGLU',
-    'SEResNetCifarAGLU', 'SEResNeXtAGLU'
+    'ResNet32Cifar', 'ZeroPadShortcut', 'ExpertBranchMixin', 'DepthwiseFusion',
+    'ExpertResNetCifar', 'ExpertResNet', 'ExpertResNeXt', 'AGLUSEBasicBlock',
+    'AGLUSEBottleneck', 'SEResNetAGLU', 'SEResNetCifarAGLU', 'SEResNeXtAGLU'
 ]

@@ -102,7 +102,7 @@ class ResNet32Cifar(ResNet_CIFAR):
     def make_res_layer(self, **kwargs) -> nn.Module:
         layer = ResLayer(**kwargs)
         if self.shortcut == 'A' and layer[0].downsample is not None:
-            layer[0].downsample = ZeroPadShortcut(
-                kwargs['in_channels'], kwargs['out_channels'],
-                kwargs.get('stride', 1))
+            layer[0].downsample = ZeroPadShortcut(kwargs['in_channels'],
+                                                  kwargs['out_channels'],
+                                                  kwargs.get('stride', 1))
         return layer

@@ -27,7 +27,7 @@ from mmpretrain.models.backbones.seresnext import \
 from mmlt.registry import MODELS
 from ..layers.apa_se_layer import APA_SE_GATE, APASELayer
 from ..layers.cbam import APA_CBAM_GATE, CBAM
-from .resnet_cifar_lt import ResNet32Cifar
+from .resnet32_cifar import ResNet32Cifar
 
 ATTENTIONS = ('se', 'cbam', None)
 

@@ -1,5 +1,5 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-from .ride_classifier import RIDEClassifier
 from .ride_router_classifier import RIDERouterClassifier
+from .teacher_student_classifier import TeacherStudentClassifier
 
-__all__ = ['RIDEClassifier', 'RIDERouterClassifier']
+__all__ = ['RIDERouterClassifier', 'TeacherStudentClassifier']

@@ -1,15 +1,15 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import torch
+from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.structures import DataSample
 
 from mmlt.registry import MODELS
-from .ride_classifier import RIDEClassifier
 
 
 @MODELS.register_module()
-class RIDERouterClassifier(RIDEClassifier):
+class RIDERouterClassifier(ImageClassifier):
     """RIDE stage 2: a trained multi-expert model plus the expert-assignment
     router (:class:`RIDERouterHead`).
 
@@ -25,19 +25,27 @@ class RIDERouterClassifier(RIDEClassifier):
     Load the stage-1 weights with ``load_from`` (the router is missing from
     that checkpoint and keeps its initialisation).
 
+    Refers to `Long-tailed Recognition by Routing Diverse Distribution-Aware
+    Experts (ICLR 2021) <https://arxiv.org/abs/2010.01809>`_.
+
     Args:
         backbone (dict): Expert-branch backbone of the stage-1 model.
-        head (dict): ``RIDEHead`` of the stage-1 model.
+        head (dict): ``MultiExpertClsHead`` of the stage-1 model.
         router (dict): ``RIDERouterHead``.
         use_router (bool): Route at inference; False runs all experts.
             Defaults to True.
-        **kwargs: Other arguments of :class:`RIDEClassifier`.
+        **kwargs: Other arguments of :class:`ImageClassifier`.
     """
 
-    def __init__(self, backbone: dict, head: dict, router: dict,
-                 use_router: bool = True, **kwargs):
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 router: dict,
+                 use_router: bool = True,
+                 **kwargs):
         super().__init__(backbone=backbone, head=head, **kwargs)
         self.router = MODELS.build(router)
+        self.num_experts = self.head.num_experts
         if self.router.num_experts != self.num_experts:
             raise ValueError(f'router has {self.router.num_experts} experts, '
                              f'the head {self.num_experts}.')
@@ -71,8 +79,10 @@ class RIDERouterClassifier(RIDEClassifier):
         predictions = self.head._get_predictions(
             logit_sum / used[:, None].to(logit_sum.dtype), data_samples)
         for sample, count in zip(predictions, used.tolist()):
-            sample.set_field(int(count), 'num_experts_used',
-                             field_type='metainfo')
+            sample.set_field(
+                int(count), 'num_experts_used', field_type='metainfo')
+            sample.set_field(
+                self.num_experts, 'num_experts', field_type='metainfo')
         return predictions
 
     @torch.no_grad()
@@ -84,11 +94,11 @@ class RIDERouterClassifier(RIDEClassifier):
             and the number used ``(N, )``.
         """
         backbone, head = self.backbone, self.head
-        shared = backbone.forward_shared(inputs)
-        feat = backbone.forward_expert(shared, 0)
+        taps = backbone.forward_shared(inputs)
+        feat = backbone.forward_expert(taps, 0)
         logit_sum = head.expert_logits(feat, 0)
-        used = torch.ones(inputs.size(0), dtype=torch.long,
-                          device=inputs.device)
+        used = torch.ones(
+            inputs.size(0), dtype=torch.long, device=inputs.device)
         active = torch.arange(inputs.size(0), device=inputs.device)
         for k in range(1, self.num_experts):
             mean_logits = logit_sum[active] / k
@@ -97,23 +107,7 @@ class RIDERouterClassifier(RIDEClassifier):
             active = active[go]
             if active.numel() == 0:
                 break
-            feat = backbone.forward_expert(shared[active], k)
+            feat = backbone.forward_expert(tuple(t[active] for t in taps), k)
             logit_sum[active] += head.expert_logits(feat, k)
             used[active] += 1
         return logit_sum, used
-
-    @torch.no_grad()
-    def expert_flops(self, input_shape: Sequence[int],
-                     with_router: bool = True) -> List[float]:
-        """MACs per image when ``1..K`` experts are used, including (with
-        ``with_router`` and ``use_router``) the router decisions taken: ``k``
-        of them, ``K - 1`` when all experts run."""
-        flops = super().expert_flops(input_shape)
-        if not (with_router and self.use_router):
-            return flops
-        step = self.router.flops_per_step()
-        num_experts = self.num_experts
-        return [
-            f + min(k, num_experts - 1) * step
-            for k, f in enumerate(flops, start=1)
-        ]

@@ -42,10 +42,11 @@ class LTLinearClsHead(PostHocAdjustMixin, LinearClsHead):
         self.tau_norm = tau_norm
         self._init_posthoc(posthoc, posthoc_tau, class_counts)
 
-    def predict(self,
-                feats: Tuple[torch.Tensor],
-                data_samples: Optional[List[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+            self,
+            feats: Tuple[torch.Tensor],
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
         x = self.pre_logits(feats)
         if self.tau_norm:
             w = self.fc.weight
@@ -53,5 +54,5 @@ class LTLinearClsHead(PostHocAdjustMixin, LinearClsHead):
             cls_score = F.linear(x, w, self.fc.bias)
         else:
             cls_score = self.fc(x)
-        return self._get_predictions(self.adjust_logits(cls_score),
-                                     data_samples)
+        return self._get_predictions(
+            self.adjust_logits(cls_score), data_samples)

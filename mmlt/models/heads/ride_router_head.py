@@ -94,8 +94,11 @@ class RIDERouterHead(BaseModule):
         hidden = torch.einsum('nkd,khd->nkh',
                               F.normalize(feats[:, :steps], dim=-1),
                               weight) + bias
-        counts = torch.arange(1, steps + 1, device=expert_logits.device,
-                              dtype=expert_logits.dtype)
+        counts = torch.arange(
+            1,
+            steps + 1,
+            device=expert_logits.device,
+            dtype=expert_logits.dtype)
         running_mean = expert_logits[:, :steps].cumsum(dim=1) / counts[:, None]
         return self._decide(hidden, running_mean)
 
@@ -103,11 +106,4 @@ class RIDERouterHead(BaseModule):
              target: torch.Tensor) -> dict:
         router_logits = self(feats, expert_logits)
         return dict(
-            loss_router=self.loss_module(router_logits, expert_logits,
-                                         target))
-
-    def flops_per_step(self) -> int:
-        """Multiply-adds of one routing decision (the top-k is not
-        counted)."""
-        return self.in_channels * self.hidden_fcs[0].out_features + \
-            self.fc.in_features
+            loss_router=self.loss_module(router_logits, expert_logits, target))

@@ -1,11 +1,13 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .apa import AGLU, APA, APA_INIT_RANGES
-from .apa_functional import aglu, apa, set_apa_compile
+from .apa_functional import aglu, apa
+from .apa_fused import set_apa_compile, set_apa_fast_math
 from .apa_se_layer import APA_SE_GATE, APASELayer
 from .cbam import APA_CBAM_GATE, CBAM
 from .normed_linear import NormedLinear
 
 __all__ = [
     'NormedLinear', 'AGLU', 'APA', 'APA_INIT_RANGES', 'aglu', 'apa',
-    'set_apa_compile', 'APA_SE_GATE', 'APASELayer', 'APA_CBAM_GATE', 'CBAM'
+    'set_apa_compile', 'set_apa_fast_math', 'APA_SE_GATE', 'APASELayer',
+    'APA_CBAM_GATE', 'CBAM'
 ]

@@ -151,12 +151,16 @@ class AGLU(_AdaptiveParametricActivation):
     ReLU as ``kappa -> inf``. Replaces ReLU / GELU / SiLU.
 
     Args:
-        legacy_lambda_grad (bool): Use the official custom backward's
-            lambda-gradient ``-(z / lambda) * eta / (lambda + e^(kappa z))``,
-            which drops the ``ln(1 + lambda e^(-kappa z)) / lambda^2`` term
-            (wrong sign in places). Only to reproduce the published
-            classification models; needs ``impl='fused'``. Defaults to False
-            (the correct gradient).
+        legacy_lambda_grad (bool): Reproduce the official code: its custom
+            backward's lambda-gradient
+            ``-(z / lambda) * eta / (lambda + e^(kappa z))``, which drops the
+            ``ln(1 + lambda e^(-kappa z)) / lambda^2`` term and so has the
+            opposite sign to the true gradient for every input (the true
+            one has the sign of ``z``), and its floor
+            ``relu(lambda) + 1e-8`` in place of ``lambda_min`` (under that
+            gradient lambda does go negative). Only to reproduce the
+            published classification models; needs ``impl='fused'``.
+            Defaults to False (the correct gradient and ``lambda_min``).
         kappa_init (float | tuple): Defaults to ``(0.8, 1.2)`` (the
             classification ResNets; the LVIS detector uses ``(1.0, 1.3)``).
         **kwargs: The other arguments of :class:`APA`.

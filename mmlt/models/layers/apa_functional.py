@@ -1,8 +1,10 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-"""Functional APA / AGLU: the reference formula and the fused implementation.
+"""APA and AGLU as functions: the reference formula and the dispatch to the
+fused implementation.
 
-APA, the adaptive parametric activation of Alexandridis et al., *Adaptive
-Parametric Activation*, ECCV 2024, is the gate
+APA, the adaptive parametric activation of Alexandridis et al., `Adaptive
+Parametric Activation (ECCV 2024) <https://arxiv.org/abs/2407.08567>`_, is
+the gate
 
     eta(z; kappa, lambda) = (1 + lambda * exp(-kappa * z)) ** (-1 / lambda)
 
@@ -12,238 +14,29 @@ official code: with ``x = kappa * z - ln(lambda)``,
 
 Two implementations:
 
-- ``impl='autograd'`` (the *reference*): the stable formula written with
-  torch ops; autograd derives the gradients (double backward works).
-- ``impl='fused'`` (default): a custom :class:`torch.autograd.Function` that
-  saves only its inputs and evaluates the analytic gradients in one pass. On
-  CPU its forward and backward bodies (pure elementwise code plus the two sums
-  of the parameter gradients) are compiled lazily, at first use, with
-  :func:`torch.compile` (inductor generates one vectorised, OpenMP-parallel
-  C++ loop each); when compilation is unavailable or fails, the same bodies
-  run eagerly (a warning is issued once). Set ``MMLT_APA_COMPILE=0`` or call
-  :func:`set_apa_compile` to switch compilation off.
-
-Gradients (with ``sigma(-x) = 1 / (1 + e^x)`` and ``t = eta * sigma(-x) /
-lambda = eta / (lambda + e^(kappa z))``):
-
-    d eta / dz      = kappa * t
-    d eta / dkappa  = z * t
-    d eta / dlambda = eta * (ln(1 + e^-x) - sigma(-x)) / lambda^2
-    d AGLU / dz     = eta + kappa * z * t, and z times the others.
-
-``legacy_lambda_grad=True`` (AGLU only) returns the official custom backward's
-``d AGLU / dlambda = -(z / lambda) * t`` (``UniRect_static`` in
-``kostas1515/AGLU``), which drops the ``ln(1 + e^-x) / lambda^2`` term; it
-exists only to reproduce the published classification models.
+- ``impl='autograd'``, the *reference* (:func:`_reference`): the formula
+  above written with torch ops; autograd derives the gradients (double
+  backward works).
+- ``impl='fused'`` (default): :class:`~.apa_fused.FusedAPAFunction`, one
+  autograd function with the analytic gradients, compiled on CPU; tested
+  against the reference.
 """
-import os
-import warnings
-from typing import Callable, Dict, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ['apa', 'aglu', 'set_apa_compile', 'apa_compile_enabled']
+from .apa_fused import FusedAPAFunction, compute_dtype
+
+__all__ = ['apa', 'aglu']
 
 _IMPLS = ('fused', 'autograd')
-_COMPILE = {'enabled': os.environ.get('MMLT_APA_COMPILE', '1') != '0'}
-_COMPILED: Dict[tuple, Callable] = {}
-_FAILED: Dict[tuple, str] = {}
-
-
-def set_apa_compile(enabled: bool) -> None:
-    """Switch the lazily compiled CPU kernels of the fused path on or off
-    (off: the same analytic kernels run eagerly)."""
-    _COMPILE['enabled'] = bool(enabled)
-
-
-def apa_compile_enabled() -> bool:
-    return _COMPILE['enabled']
-
-
-# --------------------------------------------------------------------------
-# Kernel bodies: pure elementwise math (+ sums), compiled or run eagerly.
-# --------------------------------------------------------------------------
-def _exp_nonpos(x):
-    """``exp(x)`` for ``x <= 0``, written out so that inductor inlines it.
-
-    Inductor calls Sleef's ``exp`` out of line, which spills the vector
-    registers live across the call; here: ``n = round(x / ln 2)``,
-    ``r = x - n ln 2`` (Cody-Waite split of ln 2), a degree-6 Taylor
-    polynomial of ``e^r`` on ``|r| <= ln(2)/2`` and ``2^n`` built in the
-    exponent bits; relative error 2.5e-7, exactly 0 below -87 (no
-    subnormals). Used only while compiling a float32 CPU kernel; eager code,
-    other dtypes and devices use ``torch.exp``.
-    """
-    if not (x.dtype == torch.float32 and x.device.type == 'cpu'
-            and torch.compiler.is_compiling()):
-        return torch.exp(x)
-    xc = torch.clamp_min(x, -87.0)
-    n = torch.floor(xc * 1.4426950408889634 + 0.5)
-    r = (xc - n * 0.693145751953125) - n * 1.4286068202862268e-06
-    p = 1.0 + r * (1.0 + r *
-                   (0.5 + r *
-                    (0.16666666666666666 + r *
-                     (0.041666666666666664 + r *
-                      (0.008333333333333333 + r * 0.001388888888888889)))))
-    scale = ((n.to(torch.int32) + 127) << 23).view(torch.float32)
-    return torch.where(x < -87.0, torch.zeros_like(p), p * scale)
-
-
-def _log1p_series(r):
-    """``log1p(e) = 2 atanh(r)`` for ``r = e / (2 + e)`` in [0, 1/3]:
-    ``atanh(r) / r = 1 + p (c1 + p (c2 + p (c3 + p c4)))``, ``p = r^2``, a
-    degree-4 least-squares fit on Chebyshev nodes of [0, 1/9] (max relative
-    error 5e-9); avoids the slow vectorised ``log1p``. (Literal coefficients:
-    dynamo bakes them into the kernel.)"""
-    p = r * r
-    poly = ((0.14013819783837259 * p + 0.13999086629288088) * p +
-            0.20010895427414194) * p + 0.3333320523403177
-    return (2.0 * r) * (poly * p + 1.0)
-
-
-def _softplus_neg(z, kappa, log_lam, with_sigmoid=False):
-    """``x = kappa z - ln(lambda)``, ``sp = ln(1 + e^-x)`` (= ``-S_(x)``,
-    the official ``Softplus(beta=-1)``) and, if asked, ``sigmoid(-x)``; all
-    from one ``e = exp(-|x|)``, finite for every finite input."""
-    x = kappa * z - log_lam
-    if x.dtype != torch.float32:
-        e = torch.exp(-x.abs())
-        sp = torch.clamp_min(-x, 0.0) + torch.log1p(e)
-        sig = torch.where(x >= 0, e, torch.ones_like(e)) / (1.0 + e)
-        return x, sp, sig
-    if not with_sigmoid:  # forward
-        e = _exp_nonpos(-x.abs())
-        return x, torch.clamp_min(-x, 0.0) + _log1p_series(e / (2.0 + e)), None
-    # backward: Sleef exp (the inlined one makes inductor split this loop)
-    # and one division for both e / (2 + e) and sigmoid(-x) = {e, 1} / (1 + e)
-    e = torch.exp(-x.abs())
-    a, b = 1.0 + e, 2.0 + e
-    q = 1.0 / (a * b)
-    sp = torch.clamp_min(-x, 0.0) + _log1p_series(e * a * q)
-    sig = torch.where(x >= 0, e, torch.ones_like(e)) * (b * q)
-    return x, sp, sig
-
-
-def _gate(z, kappa, log_lam, inv_lam):
-    _, sp, sig = _softplus_neg(z, kappa, log_lam, with_sigmoid=True)
-    eta = torch.exp(-sp * inv_lam)
-    return sp, sig, eta, eta * sig * inv_lam  # t = eta / (lambda + e^kz)
-
-
-def _param_sum(v, param):
-    """Sum to the parameter's shape: () layer-wise, (1, C, 1) channel-wise
-    (the input is viewed as (A, C, B))."""
-    return v.sum() if param.dim() == 0 else v.sum(dim=(0, 2), keepdim=True)
-
-
-# One top-level function per variant: dynamo caches compiled graphs per code
-# object (at most ``recompile_limit`` each); a variant sees at most
-# {layer-wise, channel-wise} x {float32, float64}.
-def _apa_fwd(z, kappa, log_lam, inv_lam):
-    return _exp_nonpos(-_softplus_neg(z, kappa, log_lam)[1] * inv_lam)
-
-
-def _aglu_fwd(z, kappa, log_lam, inv_lam):
-    return z * _exp_nonpos(-_softplus_neg(z, kappa, log_lam)[1] * inv_lam)
-
-
-def _apa_bwd(g, z, kappa, log_lam, inv_lam):
-    sp, sig, eta, t = _gate(z, kappa, log_lam, inv_lam)
-    grad_lam = _param_sum(g * eta * (sp - sig), kappa) * (inv_lam * inv_lam)
-    return g * kappa * t, _param_sum(g * z * t, kappa), grad_lam
-
-
-def _aglu_bwd(g, z, kappa, log_lam, inv_lam):
-    sp, sig, eta, t = _gate(z, kappa, log_lam, inv_lam)
-    gz = g * z
-    grad_lam = _param_sum(gz * eta * (sp - sig), kappa) * (inv_lam * inv_lam)
-    return (g * (eta + kappa * z * t), _param_sum(gz * z * t, kappa), grad_lam)
-
-
-def _aglu_bwd_legacy(g, z, kappa, log_lam, inv_lam):
-    """The official ``UniRect_static.backward``: d/dlambda = -(z/lambda) t."""
-    _, _, eta, t = _gate(z, kappa, log_lam, inv_lam)
-    gz = g * z
-    return (g * (eta + kappa * z * t), _param_sum(gz * z * t, kappa),
-            -_param_sum(gz * t, kappa) * inv_lam)
-
-
-_KERNELS = {
-    ('fwd', True, False): _apa_fwd,
-    ('fwd', False, False): _aglu_fwd,
-    ('bwd', True, False): _apa_bwd,
-    ('bwd', False, False): _aglu_bwd,
-    ('bwd', False, True): _aglu_bwd_legacy,
-}
-
-
-def _run(role: str, gate_only: bool, legacy: bool, *args):
-    """Run a kernel body, compiled (CPU, lazily) or eagerly."""
-    key = (role, gate_only, legacy and role == 'bwd')
-    body = _KERNELS[key]
-    if (args[0].device.type != 'cpu' or not _COMPILE['enabled']
-            or key in _FAILED or torch.compiler.is_compiling()):
-        return body(*args)
-    fn = _COMPILED.get(key)
-    if fn is None:
-        fn = _COMPILED[key] = torch.compile(
-            body,
-            dynamic=True,
-            fullgraph=True,
-            options={
-                # one parallel region whatever the size hint of the first
-                # call; FMA contraction of the polynomials (~7% faster)
-                'cpp.dynamic_threads': True,
-                'cpp.enable_floating_point_contract_flag': 'fast',
-            })
-    try:
-        return fn(*args)
-    except Exception as err:  # noqa: BLE001 - any compiler failure
-        _FAILED[key] = repr(err)
-        warnings.warn(
-            'mmlt APA/AGLU: torch.compile of the fused CPU kernel failed '
-            f'({type(err).__name__}: {err}); using the eager kernel.')
-        return body(*args)
-
-
-class _FusedAPAFunction(torch.autograd.Function):
-    """APA / AGLU with the analytic backward; saves only the inputs."""
-
-    @staticmethod
-    def forward(ctx, z, kappa, lam, gate_only, legacy):
-        ct = _compute_dtype(z, kappa)
-        zc, kc, lc = z.to(ct), kappa.to(ct), lam.to(ct)
-        with torch.no_grad():
-            log_lam, inv_lam = torch.log(lc), torch.reciprocal(lc)
-            y = _run('fwd', gate_only, legacy, zc, kc, log_lam, inv_lam)
-        ctx.save_for_backward(z, kappa, lam)
-        ctx.flags = (gate_only, legacy)
-        return y.to(z.dtype)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad):
-        z, kappa, lam = ctx.saved_tensors
-        gate_only, legacy = ctx.flags
-        ct = _compute_dtype(z, kappa)
-        lc = lam.to(ct)
-        log_lam, inv_lam = torch.log(lc), torch.reciprocal(lc)
-        gz, gk, gl = _run('bwd', gate_only, legacy, grad.to(ct), z.to(ct),
-                          kappa.to(ct), log_lam, inv_lam)
-        return (gz.to(z.dtype), gk.to(kappa.dtype).reshape(kappa.shape),
-                gl.to(lam.dtype).reshape(lam.shape), None, None)
-
-
-def _compute_dtype(z: torch.Tensor, param: torch.Tensor) -> torch.dtype:
-    """float32, or float64 when the input or the parameters are float64:
-    half/bfloat16 inputs (AMP) are computed in float32."""
-    return torch.promote_types(
-        torch.promote_types(z.dtype, param.dtype), torch.float32)
 
 
 def _reference(z, kappa, lam, gate_only):
-    ct = _compute_dtype(z, kappa)
+    """``eta`` (APA) or ``z * eta`` (AGLU), computed in float32 (float64 for
+    float64 inputs) and returned in the input dtype."""
+    ct = compute_dtype(z, kappa)
     zc, kc, lc = z.to(ct), kappa.to(ct), lam.to(ct)
     x = kc * zc - torch.log(lc)
     # softplus(-x) = ln(1 + e^-x) = -S_(x) of the official code (beta=-1)
@@ -258,6 +51,10 @@ def _resolve_channel_dim(ndim: int, channel_dim: Optional[int]) -> int:
                              f'a {ndim}-D input.')
         return channel_dim % ndim
     return 1 if ndim >= 4 else ndim - 1
+
+
+# the official AGLU code's floor on lambda (with its custom backward)
+LEGACY_LAMBDA_EPS = 1e-8
 
 
 def _apply(z: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor,
@@ -277,7 +74,10 @@ def _apply(z: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor,
         raise ValueError(f'{name}: kappa and lambda must be 1-D tensors of '
                          f'the same size, got {tuple(kappa.shape)} and '
                          f'{tuple(lam.shape)}.')
-    lam = lam.clamp_min(lambda_min)  # zero gradient below the floor
+    if legacy_lambda_grad:  # the official floor: relu(lambda) + 1e-8
+        lam = torch.relu(lam) + LEGACY_LAMBDA_EPS
+    else:
+        lam = lam.clamp_min(lambda_min)  # zero gradient below the floor
     num = kappa.numel()
     if num == 1:  # layer-wise: one (kappa, lambda) for the whole tensor
         zz, kk, ll = z.reshape(-1), kappa.reshape(()), lam.reshape(())
@@ -298,8 +98,8 @@ def _apply(z: torch.Tensor, kappa: torch.Tensor, lam: torch.Tensor,
     if impl == 'autograd':
         out = _reference(zz, kk, ll, gate_only)
     else:
-        out = _FusedAPAFunction.apply(zz, kk, ll, gate_only,
-                                      bool(legacy_lambda_grad))
+        out = FusedAPAFunction.apply(zz, kk, ll, gate_only,
+                                     bool(legacy_lambda_grad))
     return out.reshape(z.shape)
 
 

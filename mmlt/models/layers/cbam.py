@@ -3,8 +3,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
-from mmcv.cnn import (build_activation_layer, build_conv_layer,
-                      build_norm_layer)
+from mmcv.cnn import build_activation_layer, build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule
 
 #: The APA gates of the paper's CBAM (``classification/cbam.py``, ``Unified``):

@@ -6,6 +6,7 @@ from .ride_loss import RIDELoss, diversity_temperature
 from .ride_router_loss import RIDERouterLoss, ride_router_targets
 
 __all__ = [
-    'LDAMLoss', 'LogitAdjustedLoss', 'ClassBalancedLoss', 'RIDELoss',
-    'diversity_temperature', 'RIDERouterLoss', 'ride_router_targets'
+ 'LDAMLoss', 'LogitAdjustedLoss', 'ClassBalancedLoss',
+    'RIDELoss', 'diversity_temperature', 'RIDERouterLoss',
+    'ride_router_targets',
 ]

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from mmlt.registry import MODELS
 from ..utils.class_prior import ClassCountsMixin, effective_number_weights
+from .utils import reduce_loss_with_class_weight
 
 
 @MODELS.register_module()
@@ -14,7 +15,8 @@ class ClassBalancedLoss(ClassCountsMixin, nn.Module):
     """Class-balanced loss re-weighted by the effective number of samples.
 
     Each sample is weighted by ``w_y = (1 - beta) / (1 - beta^n_y)``
-    (normalised so the class weights sum to C), following Cui et al.,
+    (normalised so the class weights sum to C) and the weighted losses are
+    averaged over the batch (``/ N``), following Cui et al.,
     `Class-Balanced Loss Based on Effective Number of Samples (CVPR 2019)
     <https://arxiv.org/abs/1901.05555>`_:
 
@@ -29,6 +31,8 @@ class ClassBalancedLoss(ClassCountsMixin, nn.Module):
         gamma (float): Focusing parameter of ``'focal'``. Defaults to 2.0.
         class_counts (Sequence[int], optional): Per-class training counts;
             normally set by ``ClassCountsHook``.
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Defaults to
+            ``'mean'``.
         loss_weight (float): Defaults to 1.0.
     """
 
@@ -37,6 +41,7 @@ class ClassBalancedLoss(ClassCountsMixin, nn.Module):
                  loss_type: str = 'softmax',
                  gamma: float = 2.0,
                  class_counts: Optional[Sequence[int]] = None,
+                 reduction: str = 'mean',
                  loss_weight: float = 1.0):
         super().__init__()
         if loss_type not in ('softmax', 'sigmoid', 'focal'):
@@ -47,6 +52,7 @@ class ClassBalancedLoss(ClassCountsMixin, nn.Module):
         self.beta = beta
         self.loss_type = loss_type
         self.gamma = gamma
+        self.reduction = reduction
         self.loss_weight = loss_weight
         self.weight = None
         if class_counts is not None:
@@ -55,21 +61,41 @@ class ClassBalancedLoss(ClassCountsMixin, nn.Module):
     def _on_class_counts(self, counts):
         self.weight = effective_number_weights(counts, self.beta)
 
-    def forward(self, logits: torch.Tensor, target: torch.Tensor,
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
                 **kwargs) -> torch.Tensor:
+        """Args:
+            cls_score (Tensor): Logits ``(N, C)``.
+            label (Tensor): Hard labels ``(N, )``.
+            weight (Tensor, optional): Per-sample weights ``(N, )``.
+            avg_factor (float, optional): Normaliser of the mean.
+            reduction_override (str, optional): Overrides ``reduction``.
+        """
         self._require_class_counts()
-        if target.dim() != 1:
+        if label.dim() != 1:
             raise ValueError('ClassBalancedLoss needs hard labels (N,), got '
-                             f'{tuple(target.shape)}.')
-        w = self.weight.to(logits)[target]
+                             f'{tuple(label.shape)}.')
+        if cls_score.size(-1) != len(self.class_counts):
+            raise ValueError(
+                f'ClassBalancedLoss got {cls_score.size(-1)}-class scores '
+                f'but the training set has {len(self.class_counts)} '
+                "classes: set the head's num_classes to the dataset's.")
         if self.loss_type == 'softmax':
-            per_sample = F.cross_entropy(logits, target, reduction='none')
+            per_sample = F.cross_entropy(cls_score, label, reduction='none')
         else:
-            onehot = F.one_hot(target, logits.size(1)).to(logits)
+            onehot = F.one_hot(label, cls_score.size(1)).to(cls_score)
             bce = F.binary_cross_entropy_with_logits(
-                logits, onehot, reduction='none')
+                cls_score, onehot, reduction='none')
             if self.loss_type == 'focal':
                 p_t = torch.exp(-bce)
                 bce = (1 - p_t).pow(self.gamma) * bce
             per_sample = bce.sum(1)
-        return self.loss_weight * (w * per_sample).mean()
+        class_weight = self.weight.to(cls_score)[label]
+        weight = class_weight if weight is None else class_weight * weight
+        return self.loss_weight * reduce_loss_with_class_weight(
+            per_sample, label, None, weight, reduction_override
+            or self.reduction, avg_factor)

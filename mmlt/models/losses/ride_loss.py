@@ -7,11 +7,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmlt.registry import MODELS
-from ..utils.class_prior import (ClassCountsMixin, effective_number_weights,
-                                 ldam_margins)
+from ..utils.class_prior import ClassCountsMixin
+from .ldam_loss import LDAMLoss
 
 
-def diversity_temperature(counts: Sequence[int], reweight_factor: float,
+def diversity_temperature(counts: Sequence[int],
+                          reweight_factor: float,
                           base_temperature: float = 1.0) -> np.ndarray:
     """RIDE's per-class diversity temperature ``T_c = T_0 * b_c / max_j b_j``
     with ``b_c = gamma * C * pi_c + 1 - gamma`` (``pi`` = class prior).
@@ -34,8 +35,8 @@ class RIDELoss(ClassCountsMixin, nn.Module):
 
     For every expert ``k`` with logits ``z_k`` and ensemble ``z = mean_k z_k``:
 
-    - ``loss_ind``: LDAM ``CE_w(z_k - s * m_y * onehot(y), y)``, summed over
-      experts; ``w`` are effective-number weights once ``reweight=True``.
+    - ``loss_ind``: the :class:`LDAMLoss` of ``z_k`` (margins, and after DRW
+      effective-number class weights), summed over experts;
     - ``loss_div``: ``lambda * mean(T)^2 * KL(softmax(z / T) || softmax(z_k /
       T))`` (batch mean, the ensemble side detached), summed over experts.
       ``T`` is 1 before DRW and the per-class :func:`diversity_temperature`
@@ -45,9 +46,8 @@ class RIDELoss(ClassCountsMixin, nn.Module):
       ``alpha * T_d^2 * KL(softmax(t / T_d) || softmax(z / T_d))`` between the
       teacher's and the student's mean logits.
 
-    Deferred re-weighting (DRW) is a switch to a copy of this loss with
-    ``reweight=True`` (mmpretrain ``SwitchRecipeHook``), so the loss itself
-    holds no epoch.
+    Deferred re-weighting (DRW) is switched on by
+    :class:`DeferredReweightingHook` through :meth:`set_reweight`.
 
     Refers to `Long-tailed Recognition by Routing Diverse Distribution-Aware
     Experts (ICLR 2021) <https://arxiv.org/abs/2010.01809>`_.
@@ -66,6 +66,10 @@ class RIDELoss(ClassCountsMixin, nn.Module):
         base_loss_factor (float): Weight of ``loss_ind``. Defaults to 1.0.
         distill_temperature (float): ``T_d``. Defaults to 1.5.
         distill_factor (float): ``alpha``. Defaults to 1.0.
+        distill_scale_by_experts (bool): With ``teacher_logits``, multiply
+            every term by K as the official ``RIDELossWithDistill`` does (it
+            adds the whole RIDE + distillation loss once per expert, i.e. a K
+            times larger effective learning rate). Defaults to False.
         collaborative_if_no_diversity (bool): With ``lambda == 0`` compute
             every expert's LDAM term on the ensemble logits, the silent
             behaviour of the official code (its issue #7). Defaults to False.
@@ -84,6 +88,7 @@ class RIDELoss(ClassCountsMixin, nn.Module):
                  base_loss_factor: float = 1.0,
                  distill_temperature: float = 1.5,
                  distill_factor: float = 1.0,
+                 distill_scale_by_experts: bool = False,
                  collaborative_if_no_diversity: bool = False,
                  class_counts: Optional[Sequence[int]] = None):
         super().__init__()
@@ -94,36 +99,45 @@ class RIDELoss(ClassCountsMixin, nn.Module):
                              f'base_diversity_temperature='
                              f'{base_diversity_temperature}, '
                              f'distill_temperature={distill_temperature}.')
-        self.max_m = max_m
-        self.s = s
+        self.ldam = LDAMLoss(
+            max_m=max_m,
+            s=s,
+            beta=beta,
+            reweight='effective_num' if reweight else None)
         self.reweight = reweight
-        self.beta = beta
         self.reweight_factor = reweight_factor
         self.base_diversity_temperature = base_diversity_temperature
         self.additional_diversity_factor = additional_diversity_factor
         self.base_loss_factor = base_loss_factor
         self.distill_temperature = distill_temperature
         self.distill_factor = distill_factor
+        self.distill_scale_by_experts = distill_scale_by_experts
         self.collaborative_if_no_diversity = collaborative_if_no_diversity
-        self.margins = self.class_weight = self.temperature = None
+        self.temperature = None
         self.mean_temperature = base_diversity_temperature
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
     def _on_class_counts(self, counts) -> None:
-        self.margins = ldam_margins(counts, self.max_m)
+        self.ldam.set_class_counts(counts)
         # computed before DRW too, so a bad reweight_factor fails at once
         temperature = diversity_temperature(counts, self.reweight_factor,
                                             self.base_diversity_temperature)
         if self.reweight:
-            self.class_weight = effective_number_weights(counts, self.beta)
-            self.temperature = torch.as_tensor(temperature,
-                                               dtype=torch.float32)
-            self.mean_temperature = float(temperature.mean())
+            self.temperature = torch.as_tensor(
+                temperature, dtype=torch.float32)
+            # the mean of the stored float32 values, as the official code
+            self.mean_temperature = float(self.temperature.mean())
+        else:
+            self.temperature = None
+            self.mean_temperature = self.base_diversity_temperature
 
-    @staticmethod
-    def _on(tensor: Optional[torch.Tensor], ref: torch.Tensor):
-        return None if tensor is None else tensor.to(ref.device, ref.dtype)
+    def set_reweight(self, enabled: bool) -> None:
+        """Switch DRW (class weights + per-class temperature) on or off."""
+        self.reweight = bool(enabled)
+        self.ldam.set_reweight(enabled)
+        if self.class_counts is not None:
+            self._on_class_counts(self.class_counts)
 
     def forward(self,
                 expert_logits: torch.Tensor,
@@ -157,17 +171,15 @@ class RIDELoss(ClassCountsMixin, nn.Module):
         lam = self.additional_diversity_factor
         if lam == 0 and self.collaborative_if_no_diversity:
             base_logits = mean_logits[:, None].expand(n, k, c)
-        margin = self._on(self.margins, expert_logits)[target] * self.s
-        onehot = F.one_hot(target, c).to(expert_logits.dtype)
-        margined = base_logits - (margin[:, None] * onehot)[:, None]
         # sum over experts of per-expert (weighted) means == K * flat mean
-        loss_ind = k * F.cross_entropy(
-            margined.reshape(n * k, c), target.repeat_interleave(k),
-            weight=self._on(self.class_weight, expert_logits))
+        loss_ind = k * self.ldam(
+            base_logits.reshape(n * k, c), target.repeat_interleave(k))
 
-        temperature = self._on(self.temperature, expert_logits)
+        temperature = self.temperature
         if temperature is None:
             temperature = self.base_diversity_temperature
+        else:
+            temperature = temperature.to(expert_logits)
         log_q = F.log_softmax(expert_logits / temperature, dim=-1)
         with torch.no_grad():
             p = F.softmax(mean_logits / temperature, dim=-1)
@@ -183,4 +195,6 @@ class RIDELoss(ClassCountsMixin, nn.Module):
                 F.softmax(teacher_logits.detach() / t, dim=-1),
                 reduction='batchmean')
             losses['loss_distill'] = self.distill_factor * t * t * kl
+            if self.distill_scale_by_experts:
+                losses = {key: k * v for key, v in losses.items()}
         return losses

@@ -51,8 +51,7 @@ class RIDERouterLoss(nn.Module):
         self.pos_weight = pos_weight
         self.loss_weight = loss_weight
 
-    def forward(self, router_logits: torch.Tensor,
-                expert_logits: torch.Tensor,
+    def forward(self, router_logits: torch.Tensor, expert_logits: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:
         """Args:
             router_logits (Tensor): ``(N, K - 1)``.

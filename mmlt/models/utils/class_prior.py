@@ -9,8 +9,7 @@ import torch
 from mmlt.utils import check_class_counts
 
 __all__ = [
-    'ClassCountsMixin', 'effective_number_weights', 'ldam_margins',
-    'log_prior'
+    'ClassCountsMixin', 'effective_number_weights', 'ldam_margins', 'log_prior'
 ]
 
 

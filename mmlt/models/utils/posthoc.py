@@ -10,8 +10,9 @@ from .class_prior import ClassCountsMixin, log_prior
 POSTHOC_MODES = (None, 'logit_adjust', 'iif')
 
 
-def posthoc_offset(counts, mode: Optional[str], tau: float = 1.0
-                   ) -> Optional[torch.Tensor]:
+def posthoc_offset(counts,
+                   mode: Optional[str],
+                   tau: float = 1.0) -> Optional[torch.Tensor]:
     """Per-class offset added to the logits at test time.
 
     - ``'logit_adjust'``: ``-tau * log(pi_c)`` (Menon et al., ICLR 2021).
@@ -32,7 +33,9 @@ def posthoc_offset(counts, mode: Optional[str], tau: float = 1.0
 class PostHocAdjustMixin(ClassCountsMixin):
     """Adds ``posthoc`` / ``posthoc_tau`` test-time adjustment to a head."""
 
-    def _init_posthoc(self, posthoc: Optional[str], posthoc_tau: float,
+    def _init_posthoc(self,
+                      posthoc: Optional[str],
+                      posthoc_tau: float,
                       class_counts=None) -> None:
         if posthoc not in POSTHOC_MODES:
             raise ValueError(

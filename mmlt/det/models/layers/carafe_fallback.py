@@ -56,8 +56,8 @@ def carafe_reassemble(features: Tensor, masks: Tensor, kernel_size: int,
     out = features.new_zeros(n, g, c // g, h, s, w, s)
     for a in range(k):
         for b in range(k):
-            patch = padded[:, :, a:a + h, b:b + w].reshape(
-                n, g, c // g, h, 1, w, 1)
+            patch = padded[:, :, a:a + h,
+                           b:b + w].reshape(n, g, c // g, h, 1, w, 1)
             out.addcmul_(patch, masks[:, :, :, a * k + b])
     return out.view(n, c, h * s, w * s)
 

@@ -124,8 +124,8 @@ class GumbelDropLoss(nn.Module):
         self.reduction = reduction
         self.loss_weight = loss_weight
         self.register_buffer(
-            'frequency', torch.as_tensor(counts / num_images,
-                                         dtype=torch.float32),
+            'frequency',
+            torch.as_tensor(counts / num_images, dtype=torch.float32),
             persistent=False)
         self.register_buffer(
             'rare_mask', self.frequency < lambda_, persistent=False)
@@ -210,7 +210,9 @@ class GumbelDropLoss(nn.Module):
         if label_weights is not None:
             label_weights = label_weights.float()
         loss = weight_reduce_loss(
-            loss, weight=label_weights, reduction=reduction,
+            loss,
+            weight=label_weights,
+            reduction=reduction,
             avg_factor=avg_factor)
         return self.loss_weight * loss
 

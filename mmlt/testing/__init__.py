@@ -1,0 +1,7 @@
+# Copyright (c) mmlt contributors. All rights reserved.
+from .official_code import (cuda_as_noop, load_official, load_official_shike,
+                            randomise_bn)
+
+__all__ = [
+    'load_official', 'load_official_shike', 'cuda_as_noop', 'randomise_bn'
+]

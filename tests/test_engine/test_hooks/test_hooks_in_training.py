@@ -1,0 +1,114 @@
+"""Hooks in real (tiny) training runs on the shipped CIFAR-10-LT demo set."""
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+import mmlt  # noqa: F401
+from mmlt.datasets.samplers import ClassBalancedSampler
+from mmlt.models.utils import effective_number_weights
+from ..._demo import DEMO_COUNTS
+from ..._demo import tiny_demo_cfg as tiny_cfg
+
+
+def test_class_counts_reach_swapped_drw_loss(demo_data_root, tmp_path):
+    ldam = dict(type='LDAMLoss', max_m=0.5, s=30)
+    cfg = tiny_cfg(demo_data_root, tmp_path, epochs=2)
+    cfg.train_dataloader.dataset.indices = None
+    cfg.train_dataloader.sampler = dict(
+        type='ClassBalancedSampler', num_samples=32)
+    cfg.model.head = dict(
+        type='CosineClsHead', num_classes=10, in_channels=64, loss=ldam)
+    cfg.custom_hooks = [
+        dict(
+            type='SwitchRecipeHook',
+            schedule=[
+                dict(
+                    action_epoch=2, loss=dict(ldam, reweight='effective_num'))
+            ]),
+    ]
+    runner = Runner.from_cfg(cfg)
+    head = runner.model.head
+    first = head.loss_module
+    runner.train()
+    swapped = head.loss_module
+    assert swapped is not first and swapped.reweight == 'effective_num'
+    # counts of the whole (unsubsampled) train set reached both losses
+    assert first.class_counts.tolist() == DEMO_COUNTS
+    assert swapped.class_counts.tolist() == DEMO_COUNTS
+    assert swapped.weight is not None
+    metric = runner.val_evaluator.metrics[0]
+    assert metric.class_counts.tolist() == DEMO_COUNTS
+
+
+def test_drw_hook_reweights_ldam(demo_data_root, tmp_path):
+    """DRW as configs write it: one hook with one number."""
+    cfg = tiny_cfg(demo_data_root, tmp_path, epochs=2)
+    cfg.model.head = dict(
+        type='CosineClsHead',
+        num_classes=10,
+        in_channels=64,
+        loss=dict(type='LDAMLoss'))
+    cfg.custom_hooks = [dict(type='DeferredReweightingHook', start_epoch=1)]
+    weights = {}
+
+    class Spy(Hook):
+
+        def before_train_epoch(self, runner):
+            weights[runner.epoch] = runner.model.head.loss_module.weight
+
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(Spy(), priority='LOWEST')
+    runner.train()
+    assert weights[0] is None
+    counts = runner.model.head.loss_module.class_counts
+    assert counts.tolist() == [7] * 4 + [7, 7, 7, 7, 7, 5]  # the subset
+    torch.testing.assert_close(weights[1], effective_number_weights(counts))
+
+
+def test_deferred_resampling_switches_sampler(demo_data_root, tmp_path):
+    cfg = tiny_cfg(demo_data_root, tmp_path, epochs=3)
+    cfg.train_dataloader.dataset.indices = None
+    cfg.train_dataloader.sampler = dict(
+        type='ClassPriorSampler', q=1., num_samples=48)
+    cfg.custom_hooks = [
+        dict(
+            type='DeferredResamplingHook',
+            action_epoch=3,
+            sampler=dict(type='ClassBalancedSampler', num_samples=48)),
+    ]
+    seen = {}
+
+    runner = Runner.from_cfg(cfg)
+
+    class Spy(Hook):
+
+        def before_train_epoch(self, runner):
+            seen[runner.epoch] = type(
+                runner.train_loop.dataloader.batch_sampler.sampler).__name__
+
+    runner.register_hook(Spy(), priority='LOWEST')
+    runner.train()
+    assert seen == {
+        0: 'ClassPriorSampler',
+        1: 'ClassPriorSampler',
+        2: 'ClassBalancedSampler'
+    }
+    loader = runner.train_loop.dataloader
+    assert isinstance(loader.sampler, ClassBalancedSampler)
+    assert loader.sampler.epoch == 2
+
+
+def test_hook_without_train_set_fails_clearly(tmp_path):
+    from mmlt.engine.hooks import ClassCountsHook
+
+    class FakeRunner:
+        _train_loop = None
+        cfg = Config(dict(train_dataloader=None))
+
+    with pytest.raises(RuntimeError, match='train_dataloader.dataset'):
+        ClassCountsHook()._get_counts(FakeRunner())
+    hook = ClassCountsHook(class_counts=[3, 2])
+    np.testing.assert_array_equal(hook._get_counts(FakeRunner()), [3, 2])
