@@ -3,8 +3,9 @@ from .class_counts_hook import ClassCountsHook
 from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
 from .deferred_reweighting_hook import DeferredReweightingHook
+from .loss_weight_ramp_hook import LossWeightRampHook
 
 __all__ = [
     'ClassCountsHook', 'DDPSwitchRecipeHook',
-    'DeferredResamplingHook', 'DeferredReweightingHook',
+    'DeferredResamplingHook', 'DeferredReweightingHook', 'LossWeightRampHook'
 ]

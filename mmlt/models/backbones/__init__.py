@@ -4,6 +4,7 @@ from .expert_branch_mixin import ExpertBranchMixin
 from .expert_resnet import ExpertResNet
 from .expert_resnet_cifar import ExpertResNetCifar
 from .expert_resnext import ExpertResNeXt
+from .expert_se_resnet_cifar_aglu import ExpertSEResNetCifarAGLU
 from .resnet32_cifar import ResNet32Cifar, ZeroPadShortcut
 from .se_resnet_apa import (AGLUSEBasicBlock, AGLUSEBottleneck, SEResNetAGLU,
                             SEResNetCifarAGLU, SEResNeXtAGLU)

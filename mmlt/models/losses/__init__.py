@@ -2,11 +2,12 @@
 from .class_balanced_loss import ClassBalancedLoss
 from .ldam_loss import LDAMLoss
 from .logit_adjusted_loss import LogitAdjustedLoss
+from .mdcs_loss import MDCSLoss
 from .ride_loss import RIDELoss, diversity_temperature
 from .ride_router_loss import RIDERouterLoss, ride_router_targets
 
 __all__ = [
  'LDAMLoss', 'LogitAdjustedLoss', 'ClassBalancedLoss',
     'RIDELoss', 'diversity_temperature', 'RIDERouterLoss',
-    'ride_router_targets',
+    'ride_router_targets', 'MDCSLoss'
 ]

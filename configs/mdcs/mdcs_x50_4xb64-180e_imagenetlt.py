@@ -1,0 +1,4 @@
+# MDCS on ImageNet-LT with ResNeXt-50 32x4d, 180 epochs (official
+# config_imagenet_lt_resnext50_mdcs_e180.json).
+_base_ = './mdcs_r50_4xb64-180e_imagenetlt.py'
+model = dict(backbone=dict(type='ExpertResNeXt', groups=32, width_per_group=4))
