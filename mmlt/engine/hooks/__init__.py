@@ -1,11 +1,12 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .class_counts_hook import ClassCountsHook
+from .classifier_retraining_hook import ClassifierRetrainingHook
 from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
 from .deferred_reweighting_hook import DeferredReweightingHook
 from .loss_weight_ramp_hook import LossWeightRampHook
 
 __all__ = [
-    'ClassCountsHook', 'DDPSwitchRecipeHook',
+    'ClassCountsHook', 'ClassifierRetrainingHook', 'DDPSwitchRecipeHook',
     'DeferredResamplingHook', 'DeferredReweightingHook', 'LossWeightRampHook'
 ]

@@ -3,8 +3,9 @@ from .cosine_cls_head import CosineClsHead
 from .lt_linear_cls_head import LTLinearClsHead
 from .multi_expert_cls_head import MultiExpertClsHead
 from .ride_router_head import RIDERouterHead
+from .shike_head import SHIKEHead
 
 __all__ = [
- 'CosineClsHead', 'LTLinearClsHead', 'MultiExpertClsHead',
+    'SHIKEHead', 'CosineClsHead', 'LTLinearClsHead', 'MultiExpertClsHead',
     'RIDERouterHead'
 ]

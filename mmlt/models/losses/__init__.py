@@ -1,5 +1,6 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .class_balanced_loss import ClassBalancedLoss
+from .dkt_loss import DKTLoss
 from .ldam_loss import LDAMLoss
 from .logit_adjusted_loss import LogitAdjustedLoss
 from .mdcs_loss import MDCSLoss
@@ -7,7 +8,7 @@ from .ride_loss import RIDELoss, diversity_temperature
 from .ride_router_loss import RIDERouterLoss, ride_router_targets
 
 __all__ = [
- 'LDAMLoss', 'LogitAdjustedLoss', 'ClassBalancedLoss',
+    'DKTLoss', 'LDAMLoss', 'LogitAdjustedLoss', 'ClassBalancedLoss',
     'RIDELoss', 'diversity_temperature', 'RIDERouterLoss',
     'ride_router_targets', 'MDCSLoss'
 ]
