@@ -357,3 +357,17 @@ def test_no_weight_decay_keys_in_recipe():
     names = [n for n, _ in build_classifier().named_parameters()]
     assert 'backbone.stage3.cls_token' in names
     assert math.isclose(len([n for n in names if '.cls_token' in n]), 2)
+
+
+def test_channels_last_same_outputs():
+    a = tiny(meta_dims=(4, 3))
+    b = MetaFG(arch=TINY, img_size=64, meta_dims=(4, 3), num_heads=2,
+               channels_last=False)
+    b.load_state_dict(a.state_dict())
+    b.eval()
+    assert a.stem[0].conv.weight.is_contiguous(
+        memory_format=torch.channels_last)
+    x, meta = torch.randn(2, 3, 64, 64), torch.randn(2, 7)
+    with torch.no_grad():
+        for u, v in zip(a(x, meta), b(x, meta)):
+            assert torch.allclose(u, v, atol=1e-5)
