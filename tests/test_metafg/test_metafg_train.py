@@ -140,7 +140,7 @@ def test_vision_config_on_real_tiny_imagenet_lt(tiny_imagenet_lt_root,
     over the many / medium / few groups of the full train list."""
     from mmengine.runner import Runner
     cfg = Config.fromfile(str(
-        REPO / 'configs/metafg/metafg-0_1xb128-6e_tinyimagenetlt-if100-'
+        REPO / 'configs/metafg/metafg-0_1xb128-4e_tinyimagenetlt-if100-'
         '64px.py'))
     cfg.work_dir = str(tmp_path)
     for loader, indices in ((cfg.train_dataloader, range(0, 21549, 539)),
@@ -183,3 +183,38 @@ def test_meta_configs_wire_meta_end_to_end(name):
     assert [h.type for h in cfg.custom_hooks] == ['MetaMaskCurriculumHook']
     assert [m.type for m in cfg.val_evaluator
             ] == ['ShotAccuracy', 'MetaMaskedShotAccuracy']
+
+
+@pytest.mark.parametrize('name, lr, warmup_lr, min_lr', [
+    ('metafg-0-meta_8xb32-300e_inat2018-384px', 5e-5, 2.5e-7, 5e-6),
+    ('metafg-1_8xb32-accum2-300e_cub-384px', 5e-5, 5e-8, 5e-7),
+])
+def test_schedule_follows_timm_cosine(name, lr, warmup_lr, min_lr):
+    """The official (timm) schedule, scaled for 8 x 32 images: linear from
+    warmup_lr to lr over 20 epochs, then lr_min + (lr - lr_min)(1 + cos(pi
+    t / T)) / 2 with T = all 300 epochs (per iteration)."""
+    import torch
+    from mmengine.registry import PARAM_SCHEDULERS
+    cfg = Config.fromfile(str(REPO / f'configs/metafg/{name}.py'))
+    assert cfg.optim_wrapper.optimizer.lr == lr
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=lr)
+    ipe = 10  # iterations per epoch
+    scheds = []
+    for s in cfg.param_scheduler:  # the same, counted in iterations
+        s = {k: v for k, v in s.items() if k != 'convert_to_iter_based'}
+        s.update(optimizer=opt, by_epoch=False, begin=s['begin'] * ipe,
+                 end=s['end'] * ipe)
+        if 'T_max' in s:
+            s['T_max'] *= ipe
+        scheds.append(PARAM_SCHEDULERS.build(s))
+    for t in range(300 * ipe):
+        if t < 20 * ipe:
+            ref = warmup_lr + t * (lr - warmup_lr) / (20 * ipe)
+        else:
+            ref = min_lr + 0.5 * (lr - min_lr) * (
+                1 + np.cos(np.pi * t / (300 * ipe)))
+        assert abs(opt.param_groups[0]['lr'] - ref) < 0.007 * lr, t
+        opt.step()
+        for s in scheds:
+            s.step()

@@ -16,9 +16,9 @@ optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=5, eta_min=1e-5, by_epoch=True,
-         begin=1, end=6, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-5, by_epoch=True,
+         begin=1, end=4, convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=6, val_interval=2)
+train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=2)
 auto_scale_lr = dict(base_batch_size=128)
 default_hooks = dict(logger=dict(interval=20))
