@@ -135,16 +135,16 @@ def test_meta_config_ddp_two_processes(tmp_path):
 
 def test_vision_config_on_real_tiny_imagenet_lt(tiny_imagenet_lt_root,
                                                 tmp_path):
-    """MetaFG-0 (the real architecture) at 64 px: one epoch on 40 real
-    training images, then the test on 40 real images of 40 classes spread
+    """MetaFG-0 (the real architecture) at 64 px: one epoch on 20 real
+    training images, then the test on 20 real images of 20 classes spread
     over the many / medium / few groups of the full train list."""
     from mmengine.runner import Runner
     cfg = Config.fromfile(str(
         REPO / 'configs/metafg/metafg-0_1xb128-4e_tinyimagenetlt-if100-'
         '64px.py'))
     cfg.work_dir = str(tmp_path)
-    for loader, indices in ((cfg.train_dataloader, range(0, 21549, 539)),
-                            (cfg.val_dataloader, range(0, 10000, 250))):
+    for loader, indices in ((cfg.train_dataloader, range(0, 21549, 1078)),
+                            (cfg.val_dataloader, range(0, 10000, 500))):
         loader.update(batch_size=20, num_workers=0, persistent_workers=False)
         loader.dataset.update(data_root=str(tiny_imagenet_lt_root),
                               indices=list(indices))

@@ -89,9 +89,9 @@ def build_mmlt(arch: str,
                with_meta: bool,
                drop_path_rate: float = 0.) -> nn.Module:
     sys.path.insert(0, str(ROOT))
-    import mmlt  # noqa: F401
     from mmengine.registry import DefaultScope
 
+    import mmlt  # noqa: F401
     from mmlt.models.backbones import MetaFG
     from mmlt.registry import MODELS
     c3, c4 = MetaFG.arch_zoo[arch]['attn_dims']
