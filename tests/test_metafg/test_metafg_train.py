@@ -140,7 +140,7 @@ def test_vision_config_on_real_tiny_imagenet_lt(tiny_imagenet_lt_root,
     over the many / medium / few groups of the full train list."""
     from mmengine.runner import Runner
     cfg = Config.fromfile(str(
-        REPO / 'configs/metafg/metafg-0_1xb128-4e_tinyimagenetlt-if100-'
+        REPO / 'configs/metafg/metafg-0_1xb128-4e_tinyimagenetlt-if100-sub3-'
         '64px.py'))
     cfg.work_dir = str(tmp_path)
     for loader, indices in ((cfg.train_dataloader, range(0, 21549, 1078)),
