@@ -105,6 +105,13 @@ def test_config_builds_and_runs_one_step(path):
             DataSample().set_gt_label(int(i))
             for i in rng.randint(0, num_classes, batch)
         ])
+    # Models fed per-sample meta (MetaFG) get a random meta vector.
+    meta_dims = getattr(getattr(model, 'backbone', None), 'meta_dims', ())
+    if meta_dims:
+        for sample in data['data_samples']:
+            sample.set_field(
+                torch.from_numpy(rng.rand(sum(meta_dims)).astype(np.float32)),
+                'meta')
     views = _num_views(cfg)
     train_data = data if views == 1 else dict(
         data, inputs=[[image() for _ in range(views)] for _ in range(batch)])

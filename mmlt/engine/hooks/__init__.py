@@ -5,8 +5,10 @@ from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
 from .deferred_reweighting_hook import DeferredReweightingHook
 from .loss_weight_ramp_hook import LossWeightRampHook
+from .meta_mask_curriculum_hook import MetaMaskCurriculumHook, meta_mask_prob
 
 __all__ = [
     'ClassCountsHook', 'ClassifierRetrainingHook', 'DDPSwitchRecipeHook',
-    'DeferredResamplingHook', 'DeferredReweightingHook', 'LossWeightRampHook'
+    'DeferredResamplingHook', 'DeferredReweightingHook', 'LossWeightRampHook',
+    'MetaMaskCurriculumHook', 'meta_mask_prob'
 ]

@@ -5,12 +5,15 @@ from .expert_resnet import ExpertResNet
 from .expert_resnet_cifar import ExpertResNetCifar
 from .expert_resnext import ExpertResNeXt
 from .expert_se_resnet_cifar_aglu import ExpertSEResNetCifarAGLU
+from .metafg import MetaFG, MetaFGAttentionStage
 from .resnet32_cifar import ResNet32Cifar, ZeroPadShortcut
 from .se_resnet_apa import (AGLUSEBasicBlock, AGLUSEBottleneck, SEResNetAGLU,
                             SEResNetCifarAGLU, SEResNeXtAGLU)
 
 __all__ = [
     'ResNet32Cifar', 'ZeroPadShortcut', 'ExpertBranchMixin', 'DepthwiseFusion',
-    'ExpertResNetCifar', 'ExpertResNet', 'ExpertResNeXt', 'AGLUSEBasicBlock',
-    'AGLUSEBottleneck', 'SEResNetAGLU', 'SEResNetCifarAGLU', 'SEResNeXtAGLU'
+    'ExpertResNetCifar', 'ExpertResNet', 'ExpertResNeXt',
+    'ExpertSEResNetCifarAGLU', 'AGLUSEBasicBlock', 'AGLUSEBottleneck',
+    'SEResNetAGLU', 'SEResNetCifarAGLU', 'SEResNeXtAGLU', 'MetaFG',
+    'MetaFGAttentionStage'
 ]

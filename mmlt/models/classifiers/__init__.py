@@ -1,5 +1,9 @@
 # Copyright (c) mmlt contributors. All rights reserved.
+from .metafg_classifier import MetaFGClassifier, mask_meta
 from .ride_router_classifier import RIDERouterClassifier
 from .teacher_student_classifier import TeacherStudentClassifier
 
-__all__ = ['RIDERouterClassifier', 'TeacherStudentClassifier']
+__all__ = [
+    'RIDERouterClassifier', 'TeacherStudentClassifier', 'MetaFGClassifier',
+    'mask_meta'
+]

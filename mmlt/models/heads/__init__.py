@@ -1,11 +1,12 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .cosine_cls_head import CosineClsHead
 from .lt_linear_cls_head import LTLinearClsHead
+from .metafg_head import MetaFGHead
 from .multi_expert_cls_head import MultiExpertClsHead
 from .ride_router_head import RIDERouterHead
 from .shike_head import SHIKEHead
 
 __all__ = [
     'SHIKEHead', 'CosineClsHead', 'LTLinearClsHead', 'MultiExpertClsHead',
-    'RIDERouterHead'
+    'RIDERouterHead', 'MetaFGHead'
 ]

@@ -1,0 +1,9 @@
+# MetaFG-1 (MetaFormer-1) on iNaturalist 2021 with the
+# spatio-temporal meta, 384 px, from the ImageNet-1k 384 px checkpoint;
+# otherwise as MetaFG-0.
+_base_ = './metafg-0-meta_8xb32-300e_inat2021-384px.py'
+model = dict(
+    backbone=dict(
+        arch='1',
+        init_cfg=dict(checkpoint='checkpoints/metafg_1_1k_384_mmlt.pth')),
+    head=dict(in_channels=768, cls1_channels=384))
