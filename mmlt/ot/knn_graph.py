@@ -82,7 +82,7 @@ class KNNGraph:
         rows = torch.arange(n, device=self.indices.device).repeat_interleave(k)
         return torch.sparse_coo_tensor(
             torch.stack([rows, self.indices.flatten()]),
-            self.values.flatten(), (n, n)).coalesce()
+            self.values.flatten(), (n, n), check_invariants=False).coalesce()
 
     def subgraph(self, idx: torch.Tensor) -> torch.Tensor:
         """``S[idx][:, idx]`` as a sparse COO tensor, in ``O(len(idx) k)``.
@@ -117,5 +117,6 @@ class KNNGraph:
             first.repeat_interleave(count)
         cols = order[lo.repeat_interleave(count) + within]
         out = torch.sparse_coo_tensor(
-            torch.stack([rows, cols]), vals.repeat_interleave(count), (n, n))
+            torch.stack([rows, cols]), vals.repeat_interleave(count), (n, n),
+            check_invariants=False)
         return out.coalesce().to(device)

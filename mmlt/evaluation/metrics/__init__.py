@@ -1,7 +1,12 @@
 # Copyright (c) mmlt contributors. All rights reserved.
+from .clustering_metric import (ClusteringMetric, adjusted_rand_index,
+                                head_medium_tail, hungarian_match,
+                                normalized_mutual_info)
 from .expert_usage import ExpertUsage
 from .shot_accuracy import ShotAccuracy, expected_calibration_error, shot_groups
 
 __all__ = [
-    'ShotAccuracy', 'shot_groups', 'expected_calibration_error', 'ExpertUsage'
+    'ShotAccuracy', 'shot_groups', 'expected_calibration_error', 'ExpertUsage',
+    'ClusteringMetric', 'hungarian_match', 'normalized_mutual_info',
+    'adjusted_rand_index', 'head_medium_tail'
 ]
