@@ -1,5 +1,7 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .cifar_lt import CIFAR10LT, CIFAR100LT
+from .imagenet_r_lt import ImageNetRLT
+from .inat2018_subset import INat2018Subset, inat_subset_classes
 from .lt_benchmarks import INat2018, ImageNetLT, PlacesLT, TinyImageNetLT
 from .lt_list_dataset import LTListDataset
 from .lt_profile import long_tailed_counts, select_long_tailed
@@ -8,5 +10,6 @@ from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'CIFAR10LT', 'CIFAR100LT', 'LTListDataset', 'ImageNetLT', 'PlacesLT',
-    'INat2018', 'TinyImageNetLT', 'long_tailed_counts', 'select_long_tailed'
+    'INat2018', 'TinyImageNetLT', 'long_tailed_counts', 'select_long_tailed',
+    'ImageNetRLT', 'INat2018Subset', 'inat_subset_classes'
 ]
