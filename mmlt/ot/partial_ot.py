@@ -29,6 +29,10 @@ __all__ = [
 
 # Scalings are re-absorbed into the kernel when |log b| exceeds this.
 _ABSORB = 50.0
+# Anderson mixing starts once max_j |b_new / b - 1| is below this (the
+# iteration is then in its linear regime; far from the fixed point, e.g. from
+# a poor warm start, extrapolation can diverge).
+_ANDERSON_START = 1.0
 
 
 class PartialOTResult(NamedTuple):
@@ -300,6 +304,8 @@ def _iterate(cost: torch.Tensor, epsilon: float, x0: torch.Tensor,
     out_a = [None] * h
     out_y = np.zeros((h, k1))
     best = np.full(h, np.inf)
+    best_step = y.copy()  # plain update from the best point so far
+    since_best = 0
     last_good = y
     a = y_new = None
     with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
@@ -327,14 +333,23 @@ def _iterate(cost: torch.Tensor, epsilon: float, x0: torch.Tensor,
             if not active.any():
                 break
             last_good = y
+            improved = err < best
+            best = np.where(improved, err, best)
+            best_step[improved] = y_new[improved]
+            since_best = 0 if improved[active].any() else since_best + 1
             if accel is None:
                 y_next = y_new
-            elif (err > 1e3 * best).any():
-                accel.reset()  # safeguard: the mixing diverged, plain step
+            elif (err[active] >= _ANDERSON_START).any():
+                accel.reset()  # far from the fixed point: plain steps
                 y_next = y_new
+            elif (err > 1e3 * best).any() or since_best > 4 * memory:
+                # the mixing diverged or stalls: restart from the best point
+                accel.reset()
+                since_best = 0
+                y_next = np.where((err > 1e3 * best)[:, None], best_step,
+                                  y_new)
             else:
                 y_next = accel.step(y, r)
-            best = np.minimum(best, err)
             y = np.where(active[:, None], y_next, y)
             big = active & (np.abs(y).max(1) > _ABSORB)
             if not log_domain and big.any():

@@ -13,11 +13,15 @@ When ``S + S^T`` is positive semi-definite the reward is concave, so its
 tangent at ``Q_t`` majorises it and each MM step is a plain P²OT with the
 linear cost ``C - lam1 (S + S^T) Q_t``.
 """
+import warnings
 from typing import List, NamedTuple, Optional
 
 import torch
 
 from .partial_ot import _solve, check_partial_ot_args
+
+# an inner solve with a larger row error is treated as failed
+_MAX_INNER_ERROR = 1e-3
 
 __all__ = [
     'SemanticPartialOTResult', 'semantic_partial_ot_pseudo_labels',
@@ -213,11 +217,23 @@ def semantic_partial_ot_pseudo_labels(
         semantic_partial_ot_objective(q, dummy, cost, similarity, rho, lam1,
                                       epsilon, lam)
     ]
-    log_b, n_inner, row_error = init_log_b, 0, None
+    log_b, n_inner = init_log_b, 0
+    row_error = cost.new_zeros(h)  # Q_0 meets the marginals exactly
     n_outer = 0
     for n_outer in range(1, max_outer + 1):
         cost_t = cost - lam1 * _spmm(w, q)
-        res = _solve(cost_t, init_log_b=log_b, **solve_kw)
+        try:
+            res = _solve(cost_t, init_log_b=log_b, **solve_kw)
+        except FloatingPointError:
+            res = None
+        if res is None or not bool(torch.isfinite(res.plan).all()) or \
+                float(res.row_error.max()) > _MAX_INNER_ERROR:
+            warnings.warn(
+                f'SP²OT: the inner P²OT solve of MM step {n_outer} failed '
+                f'(lam1={lam1:g}, rho={rho:g}, N={n}); keeping the plan of '
+                'the previous step.')
+            n_outer -= 1
+            break
         log_b, row_error = res.log_b, res.row_error
         n_inner += int(res.n_iter.max())
         q = (1 - eta) * q + eta * res.plan / n

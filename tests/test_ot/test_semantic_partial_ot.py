@@ -1,5 +1,7 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 """SP²OT Majorization-Minimization and the sparse kNN similarity graph."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -157,3 +159,21 @@ def test_lam1_schedule():
     assert lam1_schedule(0.1) == pytest.approx(900.0)
     assert lam1_schedule(1.0) == 0.0
     assert np.isclose(lam1_schedule(0.5, 10.0), 5.0)
+
+
+def test_extreme_relation_weight_on_a_tiny_problem_stays_feasible():
+    """4 samples, 100 clusters, lam1 = 900: the majorised costs reach -100s
+    (kernel range e^1000); every MM step either converges or is rejected,
+    and the output still meets the P²OT marginals."""
+    torch.manual_seed(0)
+    logits = 0.1 * torch.randn(4, 100)
+    s = KNNGraph.from_features(torch.randn(20, 5), k=3).subgraph(
+        torch.arange(4))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        res = semantic_partial_ot_pseudo_labels(
+            logits, s, 0.1, 900., out_dtype=torch.float64)
+    assert torch.isfinite(res.plan).all()
+    rows = res.plan.sum(1) + res.dummy
+    assert float((rows - 1).abs().max()) <= 1e-6
+    assert float(res.dummy.sum()) == pytest.approx(4 * 0.9, abs=1e-6)

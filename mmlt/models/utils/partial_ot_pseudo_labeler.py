@@ -101,6 +101,8 @@ class PartialOTPseudoLabeler(nn.Module):
             'log_b', torch.full((num_heads, num_clusters + 1), float('nan'),
                                 dtype=torch.float64))
         self.last_n_iter: Optional[torch.Tensor] = None
+        # targets of the last view for the gathered (all-rank) batch
+        self.last_plan: Optional[torch.Tensor] = None
         self.set_rho(rho)
 
     def set_rho(self, rho: float) -> None:
@@ -159,6 +161,7 @@ class PartialOTPseudoLabeler(nn.Module):
             if get_world_size() > 1:
                 broadcast(plan, 0)
                 broadcast(self.log_b, 0)
+            self.last_plan = plan
             local = view_logits[v].shape[1]
             targets.append(plan[:, offset:offset + local].to(
                 view_logits[v].dtype))
