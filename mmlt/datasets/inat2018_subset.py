@@ -34,7 +34,7 @@ def inat_subset_classes(train_labels: np.ndarray,
     counts = np.bincount(train_labels, minlength=total)
     selected = np.lexsort((np.arange(total), -counts))  # by count, then id
     for prev, size in zip(SUBSET_SIZES[:-1], SUBSET_SIZES[1:]):
-        if len(selected) == num_classes:
+        if prev == num_classes:
             break
         selected = selected[::prev // size][:size]
     return selected
