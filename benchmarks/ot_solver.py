@@ -33,7 +33,6 @@ Usage::
     python benchmarks/ot_solver.py --k 100 --rounds 3 --threads 2
 """
 import argparse
-import math
 import statistics
 import time
 
@@ -54,15 +53,18 @@ def cosine_logits(n, k, seed=0, dim=64, imbalance=100.):
     g = torch.Generator().manual_seed(seed)
     protos = torch.nn.functional.normalize(torch.randn(k, dim, generator=g))
     prior = torch.tensor([imbalance**(-c / (k - 1)) for c in range(k)])
-    y = torch.multinomial(prior / prior.sum(), n, replacement=True,
-                          generator=g)
+    y = torch.multinomial(
+        prior / prior.sum(), n, replacement=True, generator=g)
     x = protos[y] + 0.15 * torch.randn(n, dim, generator=g)
     head = protos + 0.3 * torch.randn(k, dim, generator=g)
     return 10 * torch.nn.functional.normalize(x) @ \
         torch.nn.functional.normalize(head).T
 
 
-def official_algorithm(logits, rho, stop=1e-6, max_iter=1000,
+def official_algorithm(logits,
+                       rho,
+                       stop=1e-6,
+                       max_iter=1000,
                        relax_columns=True):
     """Algorithm 1 as the official code runs it (see the module doc)."""
     t0 = time.perf_counter()
@@ -106,15 +108,28 @@ def run_pot(kind, cost_aug, alpha, beta, target, max_iter=100000):
         t0 = time.perf_counter()
         if kind == 'unbalanced':
             q, log = pot.unbalanced.sinkhorn_unbalanced(
-                alpha, beta, cost_aug, reg=EPS, reg_m=(float('inf'), LAM),
-                reg_type='entropy', numItermax=max_iter, stopThr=thr,
+                alpha,
+                beta,
+                cost_aug,
+                reg=EPS,
+                reg_m=(float('inf'), LAM),
+                reg_type='entropy',
+                numItermax=max_iter,
+                stopThr=thr,
                 log=True)
             err = float(np.abs(q.sum(1) * len(alpha) - 1).max())
         else:
-            q, log = pot.sinkhorn(alpha, beta, cost_aug, reg=EPS,
-                                  numItermax=max_iter, stopThr=thr, log=True)
-            err = max(float(np.abs(q.sum(1) * len(alpha) - 1).max()),
-                      float(np.abs(q.sum(0) / beta - 1).max()))
+            q, log = pot.sinkhorn(
+                alpha,
+                beta,
+                cost_aug,
+                reg=EPS,
+                numItermax=max_iter,
+                stopThr=thr,
+                log=True)
+            err = max(
+                float(np.abs(q.sum(1) * len(alpha) - 1).max()),
+                float(np.abs(q.sum(0) / beta - 1).max()))
         seconds = time.perf_counter() - t0
         iters = len(log.get('err', [])) if kind == 'unbalanced' else \
             int(log.get('niter', 0))
@@ -140,8 +155,8 @@ def bench_case(logits, rho, rounds, relax_columns=True):
             pot_kind = 'unbalanced'
     for _ in range(rounds):
         t0 = time.perf_counter()
-        plan, it, setup = official_algorithm(logits, rho,
-                                             relax_columns=relax_columns)
+        plan, it, setup = official_algorithm(
+            logits, rho, relax_columns=relax_columns)
         out['official']['times'].append(time.perf_counter() - t0)
         err = row_error(plan)
         if not relax_columns:
@@ -149,8 +164,8 @@ def bench_case(logits, rho, rounds, relax_columns=True):
         out['official'].update(iters=it, err=err, setup=setup)
         target = err
         t0 = time.perf_counter()
-        res = partial_ot_pseudo_labels(logits, rho, tol=target,
-                                       relax_columns=relax_columns)
+        res = partial_ot_pseudo_labels(
+            logits, rho, tol=target, relax_columns=relax_columns)
         out['mmlt']['times'].append(time.perf_counter() - t0)
         out['mmlt'].update(iters=int(res.n_iter), err=float(res.row_error))
         if pot_kind is not None:
@@ -171,8 +186,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--n', type=int, default=5120)
     parser.add_argument('--k', type=int, nargs='+', default=[100, 1000])
-    parser.add_argument('--rho', type=float, nargs='+',
-                        default=[0.1, 0.5, 1.0])
+    parser.add_argument(
+        '--rho', type=float, nargs='+', default=[0.1, 0.5, 1.0])
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--seed', type=int, default=0)
@@ -205,10 +220,11 @@ def main():
                     if 'time' not in r:
                         continue
                     name = impl if impl != 'pot' else f'POT-{r["kind"][:4]}'
-                    print(f'{k:>5} {rho:>4} {problem:<8} {name:<9} '
-                          f'{r["iters"]:>6} {r["time"]:>8.4f} '
-                          f'{r["err"]:>9.1e} {base / r["time"]:>7.2f}x',
-                          flush=True)
+                    print(
+                        f'{k:>5} {rho:>4} {problem:<8} {name:<9} '
+                        f'{r["iters"]:>6} {r["time"]:>8.4f} '
+                        f'{r["err"]:>9.1e} {base / r["time"]:>7.2f}x',
+                        flush=True)
                     rows.append((k, rho, problem, impl, r))
     print('\nWhere the time goes (P2OT problem): set-up = everything but the '
           'scaling loop (cost, exp kernel, output plan; for mmlt a solve '

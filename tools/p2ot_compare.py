@@ -68,22 +68,30 @@ def logits_for(n, k, seed):
 
 def compare_ppot(root):
     from mmlt.ot import partial_ot_pseudo_labels
-    official = load_module(osp.join(root, 'utils', 'sinkhorn_knopp.py'),
-                           'ppot_sinkhorn_knopp')
+    official = load_module(
+        osp.join(root, 'utils', 'sinkhorn_knopp.py'), 'ppot_sinkhorn_knopp')
     rows = []
     with cuda_as_cpu(), contextlib.redirect_stdout(None):
         for semi_use, name in ((True, 'P2OT'), (False, 'POT (no KL)')):
             for rho in (0.1, 0.5, 1.0):
                 solver = official.SemiCurrSinkhornKnopp(
-                    epsilon=0.1, gamma=1.0, stoperr=1e-13,
-                    numItermax=200000, rho=rho, semi_use=semi_use)
+                    epsilon=0.1,
+                    gamma=1.0,
+                    stoperr=1e-13,
+                    numItermax=200000,
+                    rho=rho,
+                    semi_use=semi_use)
                 log_b = None
                 for call in range(2):  # second call warm-started
                     z = logits_for(512, 20, seed=call)
                     ref = solver(z)
                     ours = partial_ot_pseudo_labels(
-                        z, rho, tol=1e-12, max_iter=200000,
-                        relax_columns=semi_use, init_log_b=log_b)
+                        z,
+                        rho,
+                        tol=1e-12,
+                        max_iter=200000,
+                        relax_columns=semi_use,
+                        init_log_b=log_b)
                     log_b = ours.log_b
                     rows.append((f'PPOT {name}', f'rho={rho} call {call}',
                                  float((ref - ours.plan).abs().max()),
@@ -101,8 +109,8 @@ def compare_sppot(root):
             stub.optim = types.ModuleType('ot.optim')
             stub.optim.line_search_armijo = None
             sys.modules['ot'], sys.modules['ot.optim'] = stub, stub.optim
-    official = load_module(osp.join(root, 'utils', 'sinkhorn_knopp.py'),
-                           'sppot_sinkhorn_knopp')
+    official = load_module(
+        osp.join(root, 'utils', 'sinkhorn_knopp.py'), 'sppot_sinkhorn_knopp')
     rows = []
     g = torch.Generator().manual_seed(0)
     feats = torch.randn(300, 16, generator=g)
@@ -112,15 +120,23 @@ def compare_sppot(root):
         for rho in (0.2, 0.6):
             for steps in (1, 3):
                 inner = official.SemiCurrSinkhornKnopp_stable(
-                    epsilon=0.1, gamma=1.0, stoperr=1e-12, numItermax=100000,
+                    epsilon=0.1,
+                    gamma=1.0,
+                    stoperr=1e-12,
+                    numItermax=100000,
                     rho=rho)
-                mm = official.MMOT(inner, lam1=20.0, numItermax=steps,
-                                   stoperr=0.0)
+                mm = official.MMOT(
+                    inner, lam1=20.0, numItermax=steps, stoperr=0.0)
                 mm.set_rho(rho)  # lam1 = (1 - rho) * 20
                 ref = mm(z.double(), dense.double())
                 ours = semantic_partial_ot_pseudo_labels(
-                    z, dense, rho, (1 - rho) * 20.0, max_outer=steps,
-                    outer_tol=0.0, inner_tol=1e-12, inner_max_iter=100000,
+                    z,
+                    dense,
+                    rho, (1 - rho) * 20.0,
+                    max_outer=steps,
+                    outer_tol=0.0,
+                    inner_tol=1e-12,
+                    inner_max_iter=100000,
                     out_dtype=torch.float64)
                 rows.append(('SPPOT MMOT', f'rho={rho} {steps} MM steps',
                              float((ref.double() - ours.plan).abs().max()),
@@ -129,13 +145,13 @@ def compare_sppot(root):
 
 
 def compare_dino(root, weights=None):
-    from mmlt.registry import MODELS
     import mmlt  # noqa: F401
+    from mmlt.registry import MODELS
     saved = sys.modules.pop('utils', None)
     sys.path.insert(0, root)  # vision_transformer.py imports DINO's utils
     try:
-        vits = load_module(osp.join(root, 'vision_transformer.py'),
-                           'dino_vision_transformer')
+        vits = load_module(
+            osp.join(root, 'vision_transformer.py'), 'dino_vision_transformer')
     finally:
         sys.path.remove(root)
         sys.modules.pop('utils', None)
@@ -150,11 +166,16 @@ def compare_dino(root, weights=None):
         state = torch.load(weights, map_location='cpu', weights_only=True)
         dino.load_state_dict(conv.unwrap_dino_checkpoint(state), strict=True)
     ours = MODELS.build(
-        dict(type='PartialFinetuneViT', arch='b', img_size=224,
-             patch_size=16, out_type='cls_token', frozen_stages=11))
+        dict(
+            type='PartialFinetuneViT',
+            arch='b',
+            img_size=224,
+            patch_size=16,
+            out_type='cls_token',
+            frozen_stages=11))
     ours.load_state_dict(
-        conv.convert_dino_vit(conv.unwrap_dino_checkpoint(
-            dino.state_dict())), strict=True)
+        conv.convert_dino_vit(conv.unwrap_dino_checkpoint(dino.state_dict())),
+        strict=True)
     dino.eval()
     ours.eval()
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(1))

@@ -3,8 +3,7 @@
 _base_ = './sp2ot_vit-b16-dino_1xb512-50e_inat100.py'
 num_classes = 1000
 model = dict(
-    head=dict(
-        num_clusters=num_classes, pseudo_labeler=dict(bank_size=10240)))
+    head=dict(num_clusters=num_classes, pseudo_labeler=dict(bank_size=10240)))
 train_dataloader = dict(batch_size=1024, dataset=dict(num_classes=num_classes))
 val_dataloader = dict(dataset=dict(num_classes=num_classes))
 test_dataloader = val_dataloader

@@ -42,7 +42,8 @@ class ImageNetRLT(BaseDataset):
                  seed: int = 0,
                  **kwargs):
         if split not in ('train', 'test'):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+            raise ValueError(
+                f"split must be 'train' or 'test', got {split!r}.")
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'ImageNetRLT: data root {data_root} does not exist.')
@@ -54,15 +55,17 @@ class ImageNetRLT(BaseDataset):
 
     def _splits(self):
         root = self.data_root
-        folders = sorted(d for d in os.listdir(root)
-                         if osp.isdir(osp.join(root, d)))
+        folders = sorted(
+            d for d in os.listdir(root) if osp.isdir(osp.join(root, d)))
         if not folders:
-            raise FileNotFoundError(f'ImageNetRLT: no class folders in {root}.')
+            raise FileNotFoundError(
+                f'ImageNetRLT: no class folders in {root}.')
         rng = np.random.RandomState(self.seed)
         train, test = {}, {}
         for folder in folders:
-            files = sorted(f for f in os.listdir(osp.join(root, folder))
-                           if f.lower().endswith(IMG_EXTENSIONS))
+            files = sorted(
+                f for f in os.listdir(osp.join(root, folder))
+                if f.lower().endswith(IMG_EXTENSIONS))
             if len(files) <= self.test_per_class:
                 raise ValueError(
                     f'ImageNetRLT: class folder {folder} has {len(files)} '
@@ -71,8 +74,7 @@ class ImageNetRLT(BaseDataset):
             chosen = set(
                 rng.choice(len(files), self.test_per_class, replace=False))
             test[folder] = [f for i, f in enumerate(files) if i in chosen]
-            train[folder] = [f for i, f in enumerate(files)
-                             if i not in chosen]
+            train[folder] = [f for i, f in enumerate(files) if i not in chosen]
         # class 0 = most training images; stable on ties (folder order)
         order = sorted(folders, key=lambda d: -len(train[d]))
         return order, train, test

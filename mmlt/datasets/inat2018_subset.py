@@ -6,6 +6,7 @@ import numpy as np
 from mmengine.fileio import list_from_file
 
 from mmlt.registry import DATASETS
+
 from .lt_list_dataset import LTListDataset
 
 # sizes of the nested class subsets, largest first (P²OT data/inature.py)
@@ -74,8 +75,7 @@ class INat2018Subset(LTListDataset):
         self.subset_size = num_classes
         self.ranking_file = ranking_file
         super().__init__(
-            data_root=data_root, ann_file=ann_file, num_classes=8142,
-            **kwargs)
+            data_root=data_root, ann_file=ann_file, num_classes=8142, **kwargs)
         self._num_classes = num_classes
 
     def _resolve(self, path: str) -> str:

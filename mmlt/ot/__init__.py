@@ -12,7 +12,7 @@ from .semantic_partial_ot import (SemanticPartialOTResult, lam1_schedule,
 __all__ = [
     'AndersonAcceleration', 'KNNGraph', 'PartialOTResult',
     'check_partial_ot_args', 'partial_ot_objective',
-    'partial_ot_pseudo_labels', 'solve_partial_ot',
-    'SemanticPartialOTResult', 'lam1_schedule',
-    'semantic_partial_ot_objective', 'semantic_partial_ot_pseudo_labels'
+    'partial_ot_pseudo_labels', 'solve_partial_ot', 'SemanticPartialOTResult',
+    'lam1_schedule', 'semantic_partial_ot_objective',
+    'semantic_partial_ot_pseudo_labels'
 ]

@@ -67,8 +67,11 @@ class KNNGraph:
         all_idx, all_val = [], []
         for start in range(0, n, chunk):
             stop = min(start + chunk, n)
-            d2 = torch.addmm(sq[start:stop, None] + sq[None], feats[start:stop],
-                             feats.T, alpha=-2).clamp_min_(0)
+            d2 = torch.addmm(
+                sq[start:stop, None] + sq[None],
+                feats[start:stop],
+                feats.T,
+                alpha=-2).clamp_min_(0)
             rows = torch.arange(stop - start, device=feats.device)
             d2[rows, rows + start] = float('inf')  # no self-loops
             d2k, idx = d2.topk(k, dim=1, largest=False)
@@ -82,7 +85,8 @@ class KNNGraph:
         rows = torch.arange(n, device=self.indices.device).repeat_interleave(k)
         return torch.sparse_coo_tensor(
             torch.stack([rows, self.indices.flatten()]),
-            self.values.flatten(), (n, n), check_invariants=False).coalesce()
+            self.values.flatten(), (n, n),
+            check_invariants=False).coalesce()
 
     def subgraph(self, idx: torch.Tensor) -> torch.Tensor:
         """``S[idx][:, idx]`` as a sparse COO tensor, in ``O(len(idx) k)``.
@@ -117,6 +121,7 @@ class KNNGraph:
             first.repeat_interleave(count)
         cols = order[lo.repeat_interleave(count) + within]
         out = torch.sparse_coo_tensor(
-            torch.stack([rows, cols]), vals.repeat_interleave(count), (n, n),
+            torch.stack([rows, cols]),
+            vals.repeat_interleave(count), (n, n),
             check_invariants=False)
         return out.coalesce().to(device)

@@ -71,8 +71,11 @@ def _all_finite(x: torch.Tensor) -> bool:
     return bool(torch.isfinite(x).all())  # the sum may overflow
 
 
-def check_partial_ot_args(cost: torch.Tensor, rho: float, epsilon: float,
-                          lam: float, name: str = 'cost') -> None:
+def check_partial_ot_args(cost: torch.Tensor,
+                          rho: float,
+                          epsilon: float,
+                          lam: float,
+                          name: str = 'cost') -> None:
     """Raise a ``ValueError`` naming the first bad argument."""
     if not isinstance(cost, torch.Tensor) or cost.dim() not in (2, 3):
         raise ValueError(f'{name} must be a (N, K) or (H, N, K) tensor, got '
@@ -111,8 +114,8 @@ def _marginals(k: int, rho: float, epsilon: float, lam: float,
     return log_beta, power
 
 
-def _initial_log_b(init_log_b: Optional[torch.Tensor], h: int, k: int,
-                   k1: int, like: torch.Tensor) -> torch.Tensor:
+def _initial_log_b(init_log_b: Optional[torch.Tensor], h: int, k: int, k1: int,
+                   like: torch.Tensor) -> torch.Tensor:
     default = -math.log(k + 1)
     if init_log_b is None:
         return like.new_full((h, k1), default)
@@ -125,19 +128,19 @@ def _initial_log_b(init_log_b: Optional[torch.Tensor], h: int, k: int,
     return x0.expand(h, k + 1)[:, :k1].clone()
 
 
-def solve_partial_ot(cost: torch.Tensor,
-                     rho: float,
-                     epsilon: float = 0.1,
-                     lam: float = 1.0,
-                     tol: float = 1e-6,
-                     max_iter: int = 1000,
-                     init_log_b: Optional[torch.Tensor] = None,
-                     init_b: Optional[torch.Tensor] = None,
-                     relax_columns: bool = True,
-                     method: str = 'auto',
-                     anderson: int = 8,
-                     out_dtype: torch.dtype = torch.float32
-                     ) -> PartialOTResult:
+def solve_partial_ot(
+        cost: torch.Tensor,
+        rho: float,
+        epsilon: float = 0.1,
+        lam: float = 1.0,
+        tol: float = 1e-6,
+        max_iter: int = 1000,
+        init_log_b: Optional[torch.Tensor] = None,
+        init_b: Optional[torch.Tensor] = None,
+        relax_columns: bool = True,
+        method: str = 'auto',
+        anderson: int = 8,
+        out_dtype: torch.dtype = torch.float32) -> PartialOTResult:
     """Solve P²OT for a cost matrix (or a batch of them, one per head).
 
     Algorithm 1 of the paper (``a <- alpha / (M b)``, ``b <- (beta / M^T
@@ -216,14 +219,30 @@ def _solve(cost, rho, epsilon, lam, tol, max_iter, init_log_b, init_b,
 
     result = None
     if method in ('auto', 'scaling'):
-        result = _iterate(c, epsilon, x0, log_beta, power, tol, max_iter,
-                          anderson, log_domain=False)
+        result = _iterate(
+            c,
+            epsilon,
+            x0,
+            log_beta,
+            power,
+            tol,
+            max_iter,
+            anderson,
+            log_domain=False)
         if result is None and method == 'scaling':
             raise FloatingPointError(
                 'P²OT scaling under/overflowed; use method="log" or "auto".')
     if result is None:
-        result = _iterate(c, epsilon, x0, log_beta, power, tol, max_iter,
-                          anderson, log_domain=True)
+        result = _iterate(
+            c,
+            epsilon,
+            x0,
+            log_beta,
+            power,
+            tol,
+            max_iter,
+            anderson,
+            log_domain=True)
     q, log_b, n_iter = result  # q: unscaled (H, N, K1) plan
     row_error = (q.sum(-1) * n - 1).abs().amax(-1)
     q.mul_(n)
@@ -234,12 +253,14 @@ def _solve(cost, rho, epsilon, lam, tol, max_iter, init_log_b, init_b,
         dummy = plan.new_zeros(h, n)
         log_b = torch.cat([log_b, log_b.new_full((h, 1), -math.inf)], 1)
     if not batched:
-        plan, log_b, n_iter, row_error, dummy = (
-            plan[0], log_b[0], n_iter[0], row_error[0], dummy[0])
+        plan, log_b, n_iter, row_error, dummy = (plan[0], log_b[0], n_iter[0],
+                                                 row_error[0], dummy[0])
     return PartialOTResult(plan, log_b, n_iter, row_error, dummy)
 
 
-def _log_kernel(cost: torch.Tensor, epsilon: float, x0: torch.Tensor,
+def _log_kernel(cost: torch.Tensor,
+                epsilon: float,
+                x0: torch.Tensor,
                 out: Optional[torch.Tensor] = None) -> torch.Tensor:
     """``-[C, 0] / eps + x0`` (the dummy column only if ``x0`` has K + 1
     entries), minus its row maximum so that the largest entry is 0."""
@@ -255,10 +276,11 @@ def _log_kernel(cost: torch.Tensor, epsilon: float, x0: torch.Tensor,
     return out
 
 
-def _iterate(cost: torch.Tensor, epsilon: float, x0: torch.Tensor,
-             log_beta: torch.Tensor, power: torch.Tensor, tol: float,
-             max_iter: int, memory: int, log_domain: bool
-             ) -> Optional[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+def _iterate(
+    cost: torch.Tensor, epsilon: float, x0: torch.Tensor,
+    log_beta: torch.Tensor, power: torch.Tensor, tol: float, max_iter: int,
+    memory: int, log_domain: bool
+) -> Optional[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Run the (accelerated) scaling iteration on ``y = log b - x0``.
 
     The kernel ``exp(-C / eps + x0 - max)`` absorbs the warm start ``x0`` and
@@ -396,14 +418,26 @@ def partial_ot_pseudo_labels(logits: torch.Tensor, rho: float,
         PartialOTResult: ``plan`` are the soft pseudo-labels (``(N, K)``,
         rows sum to the sample weights).
     """
-    check_partial_ot_args(logits, rho, kwargs.get('epsilon', 0.1),
-                          kwargs.get('lam', 1.0), name='logits')
+    check_partial_ot_args(
+        logits,
+        rho,
+        kwargs.get('epsilon', 0.1),
+        kwargs.get('lam', 1.0),
+        name='logits')
     z = logits.detach().to(torch.float64, copy=True)
     lse = torch.logsumexp(z, dim=-1, keepdim=True)
     cost = z.neg_().add_(lse)  # -log softmax, in place
-    opts = dict(epsilon=0.1, lam=1.0, tol=1e-6, max_iter=1000,
-                init_log_b=None, init_b=None, relax_columns=True,
-                method='auto', anderson=8, out_dtype=torch.float32)
+    opts = dict(
+        epsilon=0.1,
+        lam=1.0,
+        tol=1e-6,
+        max_iter=1000,
+        init_log_b=None,
+        init_b=None,
+        relax_columns=True,
+        method='auto',
+        anderson=8,
+        out_dtype=torch.float32)
     unknown = set(kwargs) - set(opts)
     if unknown:
         raise TypeError(f'Unknown arguments: {sorted(unknown)}.')
@@ -411,8 +445,11 @@ def partial_ot_pseudo_labels(logits: torch.Tensor, rho: float,
     return _solve(cost, rho, **opts)
 
 
-def partial_ot_objective(q_aug: torch.Tensor, cost: torch.Tensor, rho: float,
-                         epsilon: float = 0.1, lam: float = 1.0,
+def partial_ot_objective(q_aug: torch.Tensor,
+                         cost: torch.Tensor,
+                         rho: float,
+                         epsilon: float = 0.1,
+                         lam: float = 1.0,
                          relax_columns: bool = True) -> torch.Tensor:
     """P²OT objective of an unscaled plan with its dummy column.
 

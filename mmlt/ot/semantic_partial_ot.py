@@ -100,9 +100,9 @@ def semantic_partial_ot_objective(q: torch.Tensor,
     c = q.sum(-2)
     beta = rho / k
     obj = (q * cost).sum((-2, -1))
-    obj = obj + epsilon * (torch.special.xlogy(q, q).sum((-2, -1)) -
-                           q.sum((-2, -1)) + torch.special.xlogy(
-                               dummy, dummy).sum(-1) - dummy.sum(-1))
+    obj = obj + epsilon * (
+        torch.special.xlogy(q, q).sum((-2, -1)) - q.sum((-2, -1)) +
+        torch.special.xlogy(dummy, dummy).sum(-1) - dummy.sum(-1))
     obj = obj + lam * (torch.special.xlogy(c, c / beta) - c + beta).sum(-1)
     if similarity is not None and lam1 != 0:
         s = similarity.detach().to(torch.float64)
@@ -186,9 +186,16 @@ def semantic_partial_ot_pseudo_labels(
         if nnz == 0:
             w = None
     solve_kw = dict(
-        rho=rho, epsilon=epsilon, lam=lam, tol=inner_tol,
-        max_iter=inner_max_iter, init_b=None, relax_columns=True,
-        method=method, anderson=anderson, out_dtype=torch.float64)
+        rho=rho,
+        epsilon=epsilon,
+        lam=lam,
+        tol=inner_tol,
+        max_iter=inner_max_iter,
+        init_b=None,
+        relax_columns=True,
+        method=method,
+        anderson=anderson,
+        out_dtype=torch.float64)
 
     def finish(q, dummy, log_b, n_outer, n_inner, objectives, row_error):
         plan = (q * n).to(out_dtype)
@@ -250,4 +257,3 @@ def lam1_schedule(rho: float, lam_init: float = 1000.) -> float:
     """SP²OT's relation weight ``(1 - rho) * lam_init``: strong while few
     samples are transported, 0 at ``rho = 1``."""
     return (1 - rho) * lam_init
-

@@ -75,8 +75,9 @@ def test_inat_subset_dataset_filters_and_reindexes(tmp_path):
     top = [7, 3, 5, 11, 2]
     for rank, c in enumerate(top):
         counts[c] = 100 - rank
-    lines = [f'train/{c}/{i}.jpg {c}' for c in range(8142)
-             for i in range(counts[c])]
+    lines = [
+        f'train/{c}/{i}.jpg {c}' for c in range(8142) for i in range(counts[c])
+    ]
     (tmp_path / 'train.txt').write_text('\n'.join(lines))
     val = [f'val/{c}/{i}.jpg {c}' for c in range(8142) for i in range(3)]
     (tmp_path / 'val.txt').write_text('\n'.join(val))
@@ -88,8 +89,8 @@ def test_inat_subset_dataset_filters_and_reindexes(tmp_path):
     assert labels.max() == 99 and np.bincount(labels)[0] == 100
     assert len(train) == int(counts[expected].sum())
     assert str(tmp_path / 'train/7/0.jpg') in paths(train)
-    test = INat2018Subset(str(tmp_path), 'val.txt', num_classes=100,
-                          ranking_file='train.txt')
+    test = INat2018Subset(
+        str(tmp_path), 'val.txt', num_classes=100, ranking_file='train.txt')
     assert len(test) == 300
     assert np.bincount(test.get_gt_labels()).tolist() == [3] * 100
     assert test.metainfo['classes'] == train.metainfo['classes']

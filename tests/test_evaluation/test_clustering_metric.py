@@ -23,8 +23,8 @@ def test_hungarian_matching_by_hand():
     # cluster 1 -> class 0 (1) or class 2 (1): best total 5 needs 1 -> 2
     np.testing.assert_array_equal(hungarian_match(PRED, GT, 3, 3), [1, 2, 0])
     # more clusters than classes: the extra cluster is unmatched (-1)
-    mapping = hungarian_match(np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1]),
-                              4, 2)
+    mapping = hungarian_match(
+        np.array([0, 1, 2, 3]), np.array([0, 0, 1, 1]), 4, 2)
     assert sorted(mapping.tolist()) == [-1, -1, 0, 1]
 
 
@@ -64,8 +64,8 @@ def test_metric_values_by_hand(tmp_path):
 
 
 def test_head_medium_tail_groups():
-    np.testing.assert_array_equal(head_medium_tail(10),
-                                  [0, 0, 0, 1, 1, 1, 1, 2, 2, 2])
+    np.testing.assert_array_equal(
+        head_medium_tail(10), [0, 0, 0, 1, 1, 1, 1, 2, 2, 2])
     groups = head_medium_tail(100)
     assert np.bincount(groups).tolist() == [30, 40, 30]
     assert np.bincount(head_medium_tail(7)).tolist() == [2, 3, 2]
@@ -101,8 +101,8 @@ def test_process_and_evaluate_through_mmengine():
     metric.process(None, samples[4:])
     res = metric.evaluate(6)
     assert res['cluster/acc'] == pytest.approx(100 * 5 / 6)
-    assert res['cluster/head0_mean_acc'] == pytest.approx(
-        100 * (2 / 3 + 1 + 1) / 3)
+    assert res['cluster/head0_mean_acc'] == pytest.approx(100 *
+                                                          (2 / 3 + 1 + 1) / 3)
     assert res['cluster/head1_mean_acc'] == pytest.approx(100.0)
 
 
@@ -110,7 +110,7 @@ def test_bad_inputs_are_named():
     with pytest.raises(ValueError, match='num_classes'):
         ClusteringMetric(num_classes=1)
     with pytest.raises(ValueError, match='num_classes = 3'):
-        ClusteringMetric(num_classes=3).compute(np.array([0, 3]),
-                                                np.array([0, 1]))
+        ClusteringMetric(num_classes=3).compute(
+            np.array([0, 3]), np.array([0, 1]))
     with pytest.raises(ValueError, match='same length'):
         ClusteringMetric().compute(np.array([0, 1]), np.array([0]))

@@ -150,8 +150,8 @@ def test_rho_one_equals_independent_unbalanced_sinkhorn():
     res = solve64(LOGITS, 1.0)
     n, k = LOGITS.shape
     cost = neg_log_softmax(LOGITS)
-    ref = reference_scaling(cost, np.full(n, 1 / n), np.full(k, 1 / k),
-                            LAM / (LAM + EPS)) * n
+    ref = reference_scaling(cost, np.full(n, 1 / n), np.full(k, 1 / k), LAM /
+                            (LAM + EPS)) * n
     np.testing.assert_allclose(res.plan.numpy(), ref, rtol=1e-9, atol=1e-14)
 
 
@@ -163,10 +163,9 @@ def test_no_relaxation_equals_independent_balanced_sinkhorn():
     cost = np.concatenate([neg_log_softmax(LOGITS), np.zeros((n, 1))], 1)
     beta = np.r_[np.full(k, rho / k), 1 - rho]
     ref = reference_scaling(cost, np.full(n, 1 / n), beta, 1.0) * n
-    np.testing.assert_allclose(res.plan.numpy(), ref[:, :k], rtol=1e-9,
-                               atol=1e-14)
-    np.testing.assert_allclose(res.plan.sum(0).numpy(), n * rho / k,
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        res.plan.numpy(), ref[:, :k], rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(res.plan.sum(0).numpy(), n * rho / k, rtol=1e-9)
 
 
 def test_large_lambda_approaches_no_relaxation():
@@ -197,12 +196,17 @@ def test_rho_one_equals_pot_sinkhorn_unbalanced():
     n, k = LOGITS.shape
     cost = neg_log_softmax(LOGITS)
     ref = pot.unbalanced.sinkhorn_unbalanced(
-        np.full(n, 1 / n), np.full(k, 1 / k), cost, reg=EPS,
-        reg_m=(float('inf'), LAM), reg_type='entropy', numItermax=100000,
+        np.full(n, 1 / n),
+        np.full(k, 1 / k),
+        cost,
+        reg=EPS,
+        reg_m=(float('inf'), LAM),
+        reg_type='entropy',
+        numItermax=100000,
         stopThr=1e-15)
     res = solve64(LOGITS, 1.0)
-    np.testing.assert_allclose(res.plan.numpy(), ref * n, rtol=1e-9,
-                               atol=1e-14)
+    np.testing.assert_allclose(
+        res.plan.numpy(), ref * n, rtol=1e-9, atol=1e-14)
 
 
 @needs_pot
@@ -211,11 +215,16 @@ def test_no_relaxation_equals_pot_sinkhorn():
     n, k = LOGITS.shape
     cost = np.concatenate([neg_log_softmax(LOGITS), np.zeros((n, 1))], 1)
     beta = np.r_[np.full(k, rho / k), 1 - rho]
-    ref = pot.sinkhorn(np.full(n, 1 / n), beta, cost, reg=EPS,
-                       numItermax=100000, stopThr=1e-15)
+    ref = pot.sinkhorn(
+        np.full(n, 1 / n),
+        beta,
+        cost,
+        reg=EPS,
+        numItermax=100000,
+        stopThr=1e-15)
     res = solve64(LOGITS, rho, relax_columns=False)
-    np.testing.assert_allclose(res.plan.numpy(), ref[:, :k] * n, rtol=1e-9,
-                               atol=1e-14)
+    np.testing.assert_allclose(
+        res.plan.numpy(), ref[:, :k] * n, rtol=1e-9, atol=1e-14)
 
 
 def test_symmetries():
@@ -223,15 +232,14 @@ def test_symmetries():
     z = LOGITS.double()  # shifting float32 logits would round them
     base = solve64(z, 0.5).plan
     shifted = z + torch.linspace(-5, 5, z.shape[0], dtype=z.dtype)[:, None]
-    torch.testing.assert_close(solve64(shifted, 0.5).plan, base, rtol=1e-8,
-                               atol=1e-12)
-    perm = torch.randperm(LOGITS.shape[1], generator=torch.Generator()
-                          .manual_seed(1))
     torch.testing.assert_close(
-        solve64(z[:, perm], 0.5).plan, base[:, perm], rtol=1e-8,
-        atol=1e-12)
-    rows = torch.randperm(LOGITS.shape[0], generator=torch.Generator()
-                          .manual_seed(2))
+        solve64(shifted, 0.5).plan, base, rtol=1e-8, atol=1e-12)
+    perm = torch.randperm(
+        LOGITS.shape[1], generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(
+        solve64(z[:, perm], 0.5).plan, base[:, perm], rtol=1e-8, atol=1e-12)
+    rows = torch.randperm(
+        LOGITS.shape[0], generator=torch.Generator().manual_seed(2))
     torch.testing.assert_close(
         solve64(z[rows], 0.5).plan, base[rows], rtol=1e-8, atol=1e-12)
 
@@ -254,12 +262,11 @@ def test_warm_start_stops_after_one_iteration():
     """I10 (b passed as log b and as b)."""
     first = partial_ot_pseudo_labels(LOGITS, 0.3, tol=1e-8)
     assert int(first.n_iter) > 5
-    again = partial_ot_pseudo_labels(LOGITS, 0.3, tol=1e-8,
-                                     init_log_b=first.log_b)
+    again = partial_ot_pseudo_labels(
+        LOGITS, 0.3, tol=1e-8, init_log_b=first.log_b)
     assert int(again.n_iter) == 1
     assert float((again.plan - first.plan).abs().max()) < 1e-6
-    again_b = partial_ot_pseudo_labels(LOGITS, 0.3, tol=1e-8,
-                                       init_b=first.b)
+    again_b = partial_ot_pseudo_labels(LOGITS, 0.3, tol=1e-8, init_b=first.b)
     assert int(again_b.n_iter) == 1
     # a rho = 1 solve has b_dummy = 0; warm-starting rho < 1 from it works
     one = partial_ot_pseudo_labels(LOGITS, 1.0)
@@ -291,8 +298,8 @@ def test_underflowing_kernel_falls_back_to_log_domain():
     with pytest.raises(FloatingPointError, match='log'):
         partial_ot_pseudo_labels(z, 0.5, method='scaling')
     auto = partial_ot_pseudo_labels(z, 0.5, out_dtype=torch.float64)
-    log = partial_ot_pseudo_labels(z, 0.5, method='log',
-                                   out_dtype=torch.float64)
+    log = partial_ot_pseudo_labels(
+        z, 0.5, method='log', out_dtype=torch.float64)
     torch.testing.assert_close(auto.plan, log.plan)
     assert torch.isfinite(auto.plan).all()
     assert float(auto.row_error) <= 1e-6
@@ -322,8 +329,8 @@ def test_batched_heads_equal_separate_solves():
     assert both.plan.shape == (2, 300, 8) and both.n_iter.shape == (2, )
     for h in range(2):
         one = solve64(z[h], 0.4)
-        torch.testing.assert_close(both.plan[h], one.plan, rtol=1e-9,
-                                   atol=1e-12)
+        torch.testing.assert_close(
+            both.plan[h], one.plan, rtol=1e-9, atol=1e-12)
         assert int(both.n_iter[h]) == int(one.n_iter)
 
 

@@ -35,8 +35,8 @@ def test_knn_graph_matches_dense_construction():
     dense.fill_diagonal_(0)  # rmDiag, then keep the top-5 of each row
     top = dense.topk(5, dim=1)
     ref = torch.zeros_like(dense).scatter_(1, top.indices, top.values)
-    torch.testing.assert_close(graph.to_sparse().to_dense().double(), ref,
-                               rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        graph.to_sparse().to_dense().double(), ref, rtol=1e-4, atol=1e-6)
     assert (graph.indices != torch.arange(n)[:, None]).all()
 
 
@@ -44,8 +44,8 @@ def test_subgraph_equals_dense_indexing_with_repeats():
     graph = KNNGraph.from_features(FEATS, k=5)
     dense = graph.to_sparse().to_dense()
     idx = torch.tensor([5, 17, 3, 17, 200, 0, 5, 99])
-    torch.testing.assert_close(graph.subgraph(idx).to_dense(),
-                               dense[idx][:, idx])
+    torch.testing.assert_close(
+        graph.subgraph(idx).to_dense(), dense[idx][:, idx])
     with pytest.raises(IndexError, match='subgraph indices'):
         graph.subgraph(torch.tensor([0, 240]))
 
@@ -71,15 +71,19 @@ def solve_mm(similarity, rho, lam1, **kwargs):
 def test_no_relation_term_reduces_to_p2ot(similarity, lam1):
     n = LOGITS.shape[0]
     s = {
-        'knn': KNNGraph.from_features(FEATS, k=5).to_sparse(),
-        None: None,
-        'zero-sparse': torch.sparse_coo_tensor(
+        'knn':
+        KNNGraph.from_features(FEATS, k=5).to_sparse(),
+        None:
+        None,
+        'zero-sparse':
+        torch.sparse_coo_tensor(
             torch.zeros(2, 0, dtype=torch.long), torch.zeros(0), (n, n)),
-        'zero-dense': torch.zeros(n, n),
+        'zero-dense':
+        torch.zeros(n, n),
     }[similarity]
     res = solve_mm(s, 0.4, lam1)
-    ref = partial_ot_pseudo_labels(LOGITS, 0.4, tol=1e-10,
-                                   out_dtype=torch.float64)
+    ref = partial_ot_pseudo_labels(
+        LOGITS, 0.4, tol=1e-10, out_dtype=torch.float64)
     assert res.n_outer == 1
     torch.testing.assert_close(res.plan, ref.plan, rtol=1e-12, atol=1e-14)
     torch.testing.assert_close(res.log_b, ref.log_b)
@@ -133,13 +137,16 @@ def test_relation_weight_raises_neighbour_agreement():
 def test_batched_heads_and_warm_start():
     s = KNNGraph.from_features(FEATS, k=5).to_sparse()
     both = semantic_partial_ot_pseudo_labels(
-        torch.stack([LOGITS, LOGITS.flip(1)]), s, 0.5, 10.0,
+        torch.stack([LOGITS, LOGITS.flip(1)]),
+        s,
+        0.5,
+        10.0,
         out_dtype=torch.float64)
     one = solve_mm(s, 0.5, 10.0)
     assert both.plan.shape == (2, ) + LOGITS.shape
     torch.testing.assert_close(both.plan[0], one.plan, rtol=1e-7, atol=1e-9)
-    torch.testing.assert_close(both.plan[1], one.plan.flip(1), rtol=1e-7,
-                               atol=1e-9)
+    torch.testing.assert_close(
+        both.plan[1], one.plan.flip(1), rtol=1e-7, atol=1e-9)
     warm = solve_mm(s, 0.5, 10.0, init_log_b=one.log_b)
     torch.testing.assert_close(warm.plan, one.plan, rtol=1e-6, atol=1e-8)
 
@@ -167,8 +174,8 @@ def test_extreme_relation_weight_on_a_tiny_problem_stays_feasible():
     and the output still meets the P²OT marginals."""
     torch.manual_seed(0)
     logits = 0.1 * torch.randn(4, 100)
-    s = KNNGraph.from_features(torch.randn(20, 5), k=3).subgraph(
-        torch.arange(4))
+    s = KNNGraph.from_features(
+        torch.randn(20, 5), k=3).subgraph(torch.arange(4))
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         res = semantic_partial_ot_pseudo_labels(

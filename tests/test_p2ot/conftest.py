@@ -14,8 +14,13 @@ VIEWS = [
 ]
 
 
-def make_tiny_p2ot_cfg(path, data_root, work_dir, per_class=4, epochs=2,
-                       batch_size=8, bank_size=16):
+def make_tiny_p2ot_cfg(path,
+                       data_root,
+                       work_dir,
+                       per_class=4,
+                       epochs=2,
+                       batch_size=8,
+                       bank_size=16):
     """A ResNet-32 clustering config shrunk to the demo set: ``per_class``
     train images of each of the 10 classes (32 px, read from files), 10 test
     images, a ``bank_size``-row logits bank, no pretrained weights, logs at
@@ -28,19 +33,23 @@ def make_tiny_p2ot_cfg(path, data_root, work_dir, per_class=4, epochs=2,
         dict(type='PackInputs'),
     ]
     test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-    for name, ann, indices, pipeline, bs in (
-            ('train_dataloader', 'train.txt', subset(DEMO_COUNTS, per_class),
-             train_pipeline, batch_size),
-            ('val_dataloader', 'test.txt', subset([200] * 10, 1),
-             test_pipeline, 10)):
+    for name, ann, indices, pipeline, bs in (('train_dataloader', 'train.txt',
+                                              subset(DEMO_COUNTS, per_class),
+                                              train_pipeline, batch_size),
+                                             ('val_dataloader', 'test.txt',
+                                              subset([200] * 10,
+                                                     1), test_pipeline, 10)):
         loader = cfg[name]
         loader.batch_size = bs
         loader.num_workers = 0
         loader.persistent_workers = False
         loader.collate_fn = dict(type='default_collate')
         loader.dataset = ConfigDict(
-            type='LTListDataset', data_root=str(data_root), ann_file=ann,
-            metainfo=dict(classes=DEMO_CLASSES), indices=indices,
+            type='LTListDataset',
+            data_root=str(data_root),
+            ann_file=ann,
+            metainfo=dict(classes=DEMO_CLASSES),
+            indices=indices,
             pipeline=pipeline)
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     cfg.data_preprocessor.to_rgb = True  # files are read as BGR
@@ -56,6 +65,7 @@ def make_tiny_p2ot_cfg(path, data_root, work_dir, per_class=4, epochs=2,
 
 @pytest.fixture
 def tiny_p2ot_cfg(demo_data_root):
+
     def make(path, work_dir, **kwargs):
         return make_tiny_p2ot_cfg(path, demo_data_root, work_dir, **kwargs)
 

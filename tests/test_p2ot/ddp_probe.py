@@ -12,7 +12,10 @@ from mmlt.registry import HOOKS
 @HOOKS.register_module()
 class DDPAgreementProbe(Hook):
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         labeler = runner.model.module.head.pseudo_labeler
         bank = labeler.bank
@@ -33,4 +36,5 @@ class DDPAgreementProbe(Hook):
             assert len(set(idx.tolist()) & set(every.tolist())) == len(idx)
         runner.logger.info(
             f'DDP probe rank {get_rank()}: iter {runner.iter} agree, bank '
-            f'full {bank.is_full}, batch of all ranks {sorted(every.tolist())}')
+            f'full {bank.is_full}, batch of all ranks {sorted(every.tolist())}'
+        )

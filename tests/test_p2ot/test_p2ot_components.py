@@ -49,8 +49,8 @@ def test_logits_bank_enqueue_overwrite_and_wrap():
 
 def test_pseudo_labeler_solves_on_the_bank_per_view():
     torch.manual_seed(0)
-    labeler = PartialOTPseudoLabeler(num_clusters=4, num_heads=1,
-                                     bank_size=12, rho=0.3)
+    labeler = PartialOTPseudoLabeler(
+        num_clusters=4, num_heads=1, bank_size=12, rho=0.3)
     # before the bank is full: the batch alone
     views = [torch.randn(1, 6, 4), torch.randn(1, 6, 4)]
     targets = labeler(views)
@@ -113,9 +113,11 @@ def test_head_loss_is_the_swapped_soft_cross_entropy_by_hand():
 
 
 def test_eval_head_is_the_one_with_the_lowest_running_loss():
-    head = CosineClusterHead(in_channels=4, num_clusters=3, num_heads=3,
-                             pseudo_labeler=dict(type='PartialOTPseudoLabeler',
-                                                 bank_size=0))
+    head = CosineClusterHead(
+        in_channels=4,
+        num_clusters=3,
+        num_heads=3,
+        pseudo_labeler=dict(type='PartialOTPseudoLabeler', bank_size=0))
     assert head.eval_head_index == 0  # nothing trained yet
     head.loss_ema.copy_(torch.tensor([0.9, 0.4, 0.7]))
     assert head.eval_head_index == 1

@@ -87,14 +87,14 @@ def test_recipe(name):
         assert head.num_heads == 1
         assert (hooks['KNNGraphHook'].k, hooks['KNNGraphHook'].sigma) == \
             (20, 2.0)
-        assert hooks['LogitsBankHook'].start_epoch == (
-            1 if 'inat1000' in name else 0)
+        assert hooks['LogitsBankHook'].start_epoch == (1 if 'inat1000' in name
+                                                       else 0)
     else:
         assert labeler.type == 'PartialOTPseudoLabeler'
         assert labeler.tol == 1e-6
         assert hooks['LogitsBankHook'].start_epoch == 1
-        assert head.num_heads == (2 if 'cifar' in name and 'vit' in name
-                                  else 1)
+        assert head.num_heads == (2
+                                  if 'cifar' in name and 'vit' in name else 1)
     if 'vit' in name:
         assert cfg.model.backbone.frozen_stages == 11
         assert cfg.model.backbone.init_cfg.checkpoint == \
@@ -111,8 +111,8 @@ def test_config_builds_and_runs_one_step(name):
     labeler = model.head.pseudo_labeler
     if getattr(labeler, 'needs_graph', False):
         labeler.set_graph(
-            KNNGraph.from_features(torch.randn(16, model.head.in_channels),
-                                   k=3))
+            KNNGraph.from_features(
+                torch.randn(16, model.head.in_channels), k=3))
     rng = np.random.RandomState(0)
     batch = 4
     views = [
@@ -125,13 +125,13 @@ def test_config_builds_and_runs_one_step(name):
         for i in range(batch)
     ]
     model.train()
-    data = model.data_preprocessor(dict(inputs=views, data_samples=samples),
-                                   True)
+    data = model.data_preprocessor(
+        dict(inputs=views, data_samples=samples), True)
     losses = model(**data, mode='loss')
     keys = [k for k in losses if k.startswith('loss')]
-    assert keys == (['loss_cluster'] if model.head.num_heads == 1 else
-                    [f'loss_cluster_h{h}'
-                     for h in range(model.head.num_heads)])
+    assert keys == (['loss_cluster'] if model.head.num_heads == 1 else [
+        f'loss_cluster_h{h}' for h in range(model.head.num_heads)
+    ])
     total = sum(losses[k] for k in keys)
     assert torch.isfinite(total)
     total.backward()
@@ -149,11 +149,12 @@ def test_config_builds_and_runs_one_step(name):
 
 
 def test_vit_b16_trains_only_the_last_block_and_the_head():
-    model = build(load('p2ot_vit-b16-dino_1xb512-50e_cifar100lt-if100.py'),
-                  tiny=False)
+    model = build(
+        load('p2ot_vit-b16-dino_1xb512-50e_cifar100lt-if100.py'), tiny=False)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    assert all(n.startswith(('backbone.layers.11.', 'head.'))
-               for n in trainable), sorted(trainable)
+    assert all(
+        n.startswith(('backbone.layers.11.', 'head.'))
+        for n in trainable), sorted(trainable)
     assert 'backbone.layers.11.attn.qkv.weight' in trainable
     assert 'head.prototypes' in trainable
     assert not any('ln1' in n and n.startswith('backbone.ln1')

@@ -30,11 +30,17 @@ def test_dist_train_bank_and_solver_agree(tiny_p2ot_cfg, tmp_path):
     cfg.custom_hooks.append(dict(type='DDPAgreementProbe'))
     config = str(tmp_path / 'p2ot_ddp.py')
     cfg.dump(config)
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1',
-               PORT=_free_port())
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONUNBUFFERED='1',
+        PORT=_free_port())
     env['PATH'] = f'{Path(PY).parent}:{env["PATH"]}'
     proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2'],
-                          cwd=REPO, env=env, capture_output=True, text=True,
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
                           timeout=600)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
@@ -42,8 +48,9 @@ def test_dist_train_bank_and_solver_agree(tiny_p2ot_cfg, tmp_path):
     assert 'LogitsBankHook: filled the logits bank(s) of [20] rows from 2 ' \
         'training batches at epoch 1' in out
     # rank 0 logs through the runner; both ranks run the probe
-    probes = re.findall(r'DDP probe rank 0: iter (\d+) agree, bank full '
-                        r'(\w+), batch of all ranks \[([0-9, ]+)\]', out)
+    probes = re.findall(
+        r'DDP probe rank 0: iter (\d+) agree, bank full '
+        r'(\w+), batch of all ranks \[([0-9, ]+)\]', out)
     assert len(probes) == 8, out[-3000:]
     assert [p[1] for p in probes] == ['False'] * 4 + ['True'] * 4
     assert all(len(p[2].split(',')) == 10 for p in probes)

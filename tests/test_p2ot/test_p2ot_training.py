@@ -65,7 +65,8 @@ def test_sp2ot_builds_the_graph_and_trains(tiny_p2ot_cfg, tmp_path):
     assert labeler.last_n_outer is not None and labeler.last_n_outer >= 1
     assert math.isfinite(metrics['cluster/nmi'])
     # the graph and the bank are in the checkpoint
-    ckpt = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu',
-                      weights_only=False)['state_dict']
+    ckpt = torch.load(
+        tmp_path / 'epoch_1.pth', map_location='cpu',
+        weights_only=False)['state_dict']
     assert ckpt['head.pseudo_labeler.graph_indices'].shape == (40, 20)
     assert ckpt['head.pseudo_labeler.bank.num_written'] > 0

@@ -27,8 +27,8 @@ def test_vitb16_keys_and_shapes_map_onto_mmpretrain():
     # torch.empty does not touch the memory of the 86M parameters
     dino = {k: torch.empty(v) for k, v in shapes.items()}
     out = conv.convert_dino_vit(dino)
-    model = VisionTransformer(arch='b', img_size=224, patch_size=16,
-                              out_type='cls_token')
+    model = VisionTransformer(
+        arch='b', img_size=224, patch_size=16, out_type='cls_token')
     ref = model.state_dict()
     assert set(out) == set(ref)
     for key, value in out.items():
@@ -61,9 +61,11 @@ def _dino_forward(sd, x, depth, heads):
     """A plain ViT forward in DINO's layout (pre-norm blocks, final norm,
     CLS token), written from the architecture, on DINO key names."""
     b = x.shape[0]
-    t = F.conv2d(x, sd['patch_embed.proj.weight'],
-                 sd['patch_embed.proj.bias'],
-                 stride=sd['patch_embed.proj.weight'].shape[-1])
+    t = F.conv2d(
+        x,
+        sd['patch_embed.proj.weight'],
+        sd['patch_embed.proj.bias'],
+        stride=sd['patch_embed.proj.weight'].shape[-1])
     t = t.flatten(2).transpose(1, 2)
     t = torch.cat([sd['cls_token'].expand(b, -1, -1), t], 1) + sd['pos_embed']
     dim = t.shape[-1]
@@ -72,14 +74,16 @@ def _dino_forward(sd, x, depth, heads):
         h = F.layer_norm(t, (dim, ), sd[p + 'norm1.weight'],
                          sd[p + 'norm1.bias'], 1e-6)
         qkv = F.linear(h, sd[p + 'attn.qkv.weight'], sd[p + 'attn.qkv.bias'])
-        q, k, v = qkv.reshape(b, -1, 3, heads, dim // heads).permute(
-            2, 0, 3, 1, 4)
+        q, k, v = qkv.reshape(b, -1, 3, heads,
+                              dim // heads).permute(2, 0, 3, 1, 4)
         att = (q @ k.transpose(-2, -1) * (dim // heads)**-0.5).softmax(-1)
         h = (att @ v).transpose(1, 2).reshape(b, -1, dim)
-        t = t + F.linear(h, sd[p + 'attn.proj.weight'], sd[p + 'attn.proj.bias'])
+        t = t + F.linear(h, sd[p + 'attn.proj.weight'],
+                         sd[p + 'attn.proj.bias'])
         h = F.layer_norm(t, (dim, ), sd[p + 'norm2.weight'],
                          sd[p + 'norm2.bias'], 1e-6)
-        h = F.gelu(F.linear(h, sd[p + 'mlp.fc1.weight'], sd[p + 'mlp.fc1.bias']))
+        h = F.gelu(
+            F.linear(h, sd[p + 'mlp.fc1.weight'], sd[p + 'mlp.fc1.bias']))
         t = t + F.linear(h, sd[p + 'mlp.fc2.weight'], sd[p + 'mlp.fc2.bias'])
     t = F.layer_norm(t, (dim, ), sd['norm.weight'], sd['norm.bias'], 1e-6)
     return t[:, 0]
@@ -88,9 +92,11 @@ def _dino_forward(sd, x, depth, heads):
 def test_converted_tiny_vit_matches_a_plain_dino_forward(tmp_path):
     torch.manual_seed(0)
     model = VisionTransformer(
-        arch=dict(embed_dims=32, num_layers=2, num_heads=2,
-                  feedforward_channels=64),
-        img_size=32, patch_size=8, out_type='cls_token')
+        arch=dict(
+            embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
+        img_size=32,
+        patch_size=8,
+        out_type='cls_token')
     # random DINO-named weights of the tiny architecture
     dino = {}
     for key in json.loads(FIXTURE.read_text()):
@@ -98,8 +104,7 @@ def test_converted_tiny_vit_matches_a_plain_dino_forward(tmp_path):
             continue
         dino[key] = None
     ref_shapes = model.state_dict()
-    converted_names = conv.convert_dino_vit(
-        {k: torch.zeros(1) for k in dino})
+    converted_names = conv.convert_dino_vit({k: torch.zeros(1) for k in dino})
     for (dino_key, _), mm_key in zip(dino.items(), converted_names):
         dino[dino_key] = torch.randn(ref_shapes[mm_key].shape) * 0.2
     src = tmp_path / 'dino.pth'
@@ -107,8 +112,12 @@ def test_converted_tiny_vit_matches_a_plain_dino_forward(tmp_path):
     torch.save(dino, src)
     subprocess.run([
         sys.executable, 'tools/model_converters/dino_to_mmlt.py',
-        str(src), str(dst)
-    ], cwd=REPO, check=True, capture_output=True)
+        str(src),
+        str(dst)
+    ],
+                   cwd=REPO,
+                   check=True,
+                   capture_output=True)
     state = torch.load(dst, weights_only=True)['state_dict']
     model.load_state_dict(state, strict=True)
     model.eval()

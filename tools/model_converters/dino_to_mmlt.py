@@ -29,8 +29,7 @@ _RULES = [
     (r'^blocks\.(\d+)\.norm1\.(weight|bias)$', r'layers.\1.ln1.\2'),
     (r'^blocks\.(\d+)\.norm2\.(weight|bias)$', r'layers.\1.ln2.\2'),
     (r'^blocks\.(\d+)\.attn\.qkv\.(weight|bias)$', r'layers.\1.attn.qkv.\2'),
-    (r'^blocks\.(\d+)\.attn\.proj\.(weight|bias)$',
-     r'layers.\1.attn.proj.\2'),
+    (r'^blocks\.(\d+)\.attn\.proj\.(weight|bias)$', r'layers.\1.attn.proj.\2'),
     (r'^blocks\.(\d+)\.mlp\.fc1\.(weight|bias)$',
      r'layers.\1.ffn.layers.0.0.\2'),
     (r'^blocks\.(\d+)\.mlp\.fc2\.(weight|bias)$',
@@ -92,10 +91,12 @@ def parse_args():
     parser.add_argument('src', help='DINO checkpoint (.pth)')
     parser.add_argument('dst', help='output checkpoint')
     parser.add_argument(
-        '--which', default='teacher',
+        '--which',
+        default='teacher',
         help='network of a DINO training checkpoint (teacher or student)')
     parser.add_argument(
-        '--prefix', default='',
+        '--prefix',
+        default='',
         help="prefix of the output keys ('backbone.' for load_from)")
     return parser.parse_args()
 

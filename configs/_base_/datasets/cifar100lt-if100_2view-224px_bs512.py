@@ -12,8 +12,12 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=False)
 view_pipeline = [
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=256,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='RandomCrop', crop_size=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
 ]
@@ -22,8 +26,12 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=256,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
@@ -32,15 +40,22 @@ train_dataloader = dict(
     num_workers=8,
     drop_last=True,
     dataset=dict(
-        type=dataset_type, data_root=data_root, split='train',
-        imb_factor=100, selection='shuffle', seed=0, pipeline=train_pipeline),
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        imb_factor=100,
+        selection='shuffle',
+        seed=0,
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=1024,
     num_workers=8,
     dataset=dict(
-        type=dataset_type, data_root=data_root, split='test',
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )

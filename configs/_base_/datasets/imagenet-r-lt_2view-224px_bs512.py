@@ -9,8 +9,12 @@ num_classes = 200
 data_preprocessor = dict(to_rgb=True)  # images are loaded as BGR
 view_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=256,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='RandomCrop', crop_size=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
 ]
@@ -20,19 +24,33 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=256,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True, type=dataset_type, data_root=data_root, split='train',
-        test_per_class=20, seed=0, pipeline=train_pipeline))
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        test_per_class=20,
+        seed=0,
+        pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
-        _delete_=True, type=dataset_type, data_root=data_root, split='test',
-        test_per_class=20, seed=0, pipeline=test_pipeline))
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        test_per_class=20,
+        seed=0,
+        pipeline=test_pipeline))
 val_evaluator = dict(num_classes=num_classes)
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -9,14 +9,20 @@ data_root = 'data/inat2018'
 num_classes = 100
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True, type=dataset_type, data_root=data_root,
-        ann_file='iNaturalist18_train.txt', num_classes=num_classes,
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='iNaturalist18_train.txt',
+        num_classes=num_classes,
         pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(
     dataset=dict(
-        _delete_=True, type=dataset_type, data_root=data_root,
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
         ann_file='iNaturalist18_val.txt',
-        ranking_file='iNaturalist18_train.txt', num_classes=num_classes,
+        ranking_file='iNaturalist18_train.txt',
+        num_classes=num_classes,
         pipeline={{_base_.test_pipeline}}))
 val_evaluator = dict(num_classes=num_classes)
 test_dataloader = val_dataloader

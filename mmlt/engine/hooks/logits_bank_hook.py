@@ -49,9 +49,11 @@ class LogitsBankHook(Hook):
                     inputs = inputs[0]
                 logits = model.cluster_logits(inputs)
                 samples = data['data_samples']
-                idx = torch.tensor(
-                    [int(s.sample_idx) if 'sample_idx' in s else -1
-                     for s in samples], device=logits.device)
+                idx = torch.tensor([
+                    int(s.sample_idx) if 'sample_idx' in s else -1
+                    for s in samples
+                ],
+                                   device=logits.device)
                 logits, _ = gather_rows(logits.float(), dim=1)
                 idx, _ = gather_rows(idx)
                 for labeler in labelers:

@@ -52,7 +52,9 @@ class RhoRampHook(Hook):
                 math.exp(-self.power * (1.0 - frac)**2)
         return self.rho_start + (self.rho_end - self.rho_start) * ramp
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         rho = self.rho_at(runner.iter, runner.max_iters)
         model = runner.model.module if is_model_wrapper(

@@ -90,7 +90,8 @@ def adjusted_rand_index(gt: np.ndarray, pred: np.ndarray) -> float:
     return (index - expected) / (maximum - expected)
 
 
-def head_medium_tail(num_classes: int, head_ratio: float = 0.3,
+def head_medium_tail(num_classes: int,
+                     head_ratio: float = 0.3,
                      tail_ratio: float = 0.3) -> np.ndarray:
     """Group id per class index: 0 head ``[0, int(0.3 K))``, 2 tail (the
     last ``int(0.3 K)``), 1 medium (the rest). Classes must be indexed by
@@ -185,8 +186,10 @@ class ClusteringMetric(BaseMetric):
                     head_pred, gt, save=False)['mean_acc']
         return metrics
 
-    def compute(self, pred: np.ndarray, gt: np.ndarray,
-                 save: bool = True) -> Dict[str, float]:
+    def compute(self,
+                pred: np.ndarray,
+                gt: np.ndarray,
+                save: bool = True) -> Dict[str, float]:
         """All metrics for cluster ids ``pred`` against labels ``gt``."""
         if pred.shape != gt.shape or pred.ndim != 1 or pred.size == 0:
             raise ValueError('pred and gt must be non-empty 1-D arrays of '
@@ -237,7 +240,9 @@ class ClusteringMetric(BaseMetric):
                                 for a in class_acc
                             ],
                             class_support=support.tolist(),
-                            metrics=out), f, indent=1)
+                            metrics=out),
+                        f,
+                        indent=1)
         return out
 
 

@@ -91,9 +91,11 @@ class CosineClusterHead(BaseModule):
         w = F.normalize(self.prototypes, dim=-1)
         return self.logit_scale * torch.einsum('bd,hkd->hbk', x, w)
 
-    def loss(self, view_feats: List[torch.Tensor],
-             data_samples: Optional[List[DataSample]] = None
-             ) -> Dict[str, torch.Tensor]:
+    def loss(
+        self,
+        view_feats: List[torch.Tensor],
+        data_samples: Optional[List[DataSample]] = None
+    ) -> Dict[str, torch.Tensor]:
         """Swapped-prediction loss on the pseudo-labels of every view.
 
         Args:
@@ -141,10 +143,11 @@ class CosineClusterHead(BaseModule):
             return 0
         return int(torch.nan_to_num(self.loss_ema, nan=float('inf')).argmin())
 
-    def predict(self,
-                feats: torch.Tensor,
-                data_samples: Optional[List[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+            self,
+            feats: torch.Tensor,
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
         """Cluster scores of the evaluated head (``pred_score``,
         ``pred_label``) and every head's cluster (``head_labels``)."""
         logits = self(feats)
@@ -165,4 +168,5 @@ def _sample_indices(data_samples, device) -> Optional[torch.Tensor]:
     if not data_samples or 'sample_idx' not in data_samples[0]:
         return None
     return torch.tensor([int(s.sample_idx) for s in data_samples],
-                        dtype=torch.long, device=device)
+                        dtype=torch.long,
+                        device=device)

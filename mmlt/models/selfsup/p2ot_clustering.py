@@ -46,8 +46,12 @@ class P2OTClustering(BaseSelfSupervisor):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
-            backbone=backbone, neck=neck, head=head, pretrained=pretrained,
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
 
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
         """``(B, D)`` features: backbone, neck, last output."""
@@ -76,10 +80,11 @@ class P2OTClustering(BaseSelfSupervisor):
         feats = [self.extract_feat(view) for view in inputs]
         return self.head.loss(feats, data_samples)
 
-    def predict(self,
-                inputs: Union[torch.Tensor, List[torch.Tensor]],
-                data_samples: Optional[List[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+            self,
+            inputs: Union[torch.Tensor, List[torch.Tensor]],
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
         if isinstance(inputs, (list, tuple)):
             inputs = inputs[0]
         return self.head.predict(self.extract_feat(inputs), data_samples)

@@ -31,11 +31,10 @@ class LogitsBank(nn.Module):
         self.size = size
         self.register_buffer('logits',
                              torch.zeros(num_heads, size, num_clusters))
-        self.register_buffer('indices', torch.full((size, ), -1,
-                                                   dtype=torch.long))
+        self.register_buffer('indices',
+                             torch.full((size, ), -1, dtype=torch.long))
         self.register_buffer('ptr', torch.zeros((), dtype=torch.long))
-        self.register_buffer('num_written', torch.zeros((),
-                                                        dtype=torch.long))
+        self.register_buffer('num_written', torch.zeros((), dtype=torch.long))
 
     @property
     def is_full(self) -> bool:

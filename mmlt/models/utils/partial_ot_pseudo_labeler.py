@@ -7,6 +7,7 @@ from mmengine.dist import all_gather, broadcast, get_rank, get_world_size
 
 from mmlt.ot import partial_ot_pseudo_labels
 from mmlt.registry import MODELS
+
 from .logits_bank import LogitsBank
 
 
@@ -91,15 +92,22 @@ class PartialOTPseudoLabeler(nn.Module):
         self.num_clusters = num_clusters
         self.num_heads = num_heads
         self.solver_cfg = dict(
-            epsilon=epsilon, lam=lam, tol=tol, max_iter=max_iter,
-            relax_columns=relax_columns, method=method, anderson=anderson)
+            epsilon=epsilon,
+            lam=lam,
+            tol=tol,
+            max_iter=max_iter,
+            relax_columns=relax_columns,
+            method=method,
+            anderson=anderson)
         self.bank = LogitsBank(num_heads, num_clusters,
                                bank_size) if bank_size > 0 else None
-        self.register_buffer('rho', torch.tensor(float(rho),
-                                                 dtype=torch.float64))
+        self.register_buffer('rho',
+                             torch.tensor(float(rho), dtype=torch.float64))
         self.register_buffer(
-            'log_b', torch.full((num_heads, num_clusters + 1), float('nan'),
-                                dtype=torch.float64))
+            'log_b',
+            torch.full((num_heads, num_clusters + 1),
+                       float('nan'),
+                       dtype=torch.float64))
         self.last_n_iter: Optional[torch.Tensor] = None
         # targets of the last view for the gathered (all-rank) batch
         self.last_plan: Optional[torch.Tensor] = None
@@ -119,14 +127,17 @@ class PartialOTPseudoLabeler(nn.Module):
               indices: Optional[torch.Tensor]) -> torch.Tensor:
         """Pseudo-labels ``(H, N, K)`` for the ``(H, N, K)`` logits."""
         res = partial_ot_pseudo_labels(
-            logits, float(self.rho), init_log_b=self.warm_start,
+            logits,
+            float(self.rho),
+            init_log_b=self.warm_start,
             **self.solver_cfg)
         self.log_b.copy_(res.log_b)
         self.last_n_iter = res.n_iter
         return res.plan
 
     @torch.no_grad()
-    def forward(self, view_logits: List[torch.Tensor],
+    def forward(self,
+                view_logits: List[torch.Tensor],
                 indices: Optional[torch.Tensor] = None) -> List[torch.Tensor]:
         """Targets for each view.
 
@@ -139,7 +150,8 @@ class PartialOTPseudoLabeler(nn.Module):
             list[torch.Tensor]: ``(H, B, K)`` soft targets per view.
         """
         if indices is None:
-            indices = torch.full((view_logits[0].shape[1], ), -1,
+            indices = torch.full((view_logits[0].shape[1], ),
+                                 -1,
                                  dtype=torch.long,
                                  device=view_logits[0].device)
         indices, offset = gather_rows(indices.to(view_logits[0].device))

@@ -5,6 +5,7 @@ import torch
 
 from mmlt.ot import KNNGraph, lam1_schedule, semantic_partial_ot_pseudo_labels
 from mmlt.registry import MODELS
+
 from .partial_ot_pseudo_labeler import PartialOTPseudoLabeler
 
 
@@ -78,8 +79,10 @@ class SemanticPartialOTPseudoLabeler(PartialOTPseudoLabeler):
         for name in ('graph_indices', 'graph_values'):
             stored = state_dict.get(prefix + name)
             if stored is not None:
-                setattr(self, name, torch.empty_like(
-                    stored, device=getattr(self, name).device))
+                setattr(
+                    self, name,
+                    torch.empty_like(
+                        stored, device=getattr(self, name).device))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def solve(self, logits: torch.Tensor,
@@ -96,12 +99,18 @@ class SemanticPartialOTPseudoLabeler(PartialOTPseudoLabeler):
                 "PackInputs meta_keys).")
         similarity = graph.subgraph(indices)
         res = semantic_partial_ot_pseudo_labels(
-            logits, similarity, float(self.rho), self.lam1,
-            init_log_b=self.warm_start, inner_tol=self.solver_cfg['tol'],
+            logits,
+            similarity,
+            float(self.rho),
+            self.lam1,
+            init_log_b=self.warm_start,
+            inner_tol=self.solver_cfg['tol'],
             inner_max_iter=self.solver_cfg['max_iter'],
-            epsilon=self.solver_cfg['epsilon'], lam=self.solver_cfg['lam'],
+            epsilon=self.solver_cfg['epsilon'],
+            lam=self.solver_cfg['lam'],
             anderson=self.solver_cfg['anderson'],
-            method=self.solver_cfg['method'], **self.mm_cfg)
+            method=self.solver_cfg['method'],
+            **self.mm_cfg)
         self.log_b.copy_(res.log_b)
         self.last_n_iter = torch.tensor(res.n_inner)
         self.last_n_outer = res.n_outer
