@@ -4,13 +4,14 @@ UOT vs balanced Sinkhorn pseudo-labels vs k-means, same features, same
 budget.
 
 Features: a ResNet-32 (mmlt's ``ResNet32Cifar``) trained here *with labels
-on a disjoint split*: the 37,594 CIFAR-10 training images that are **not**
-in the CIFAR-10-LT training subset (so it never sees an airplane, class 0,
-whose 5,000 images all belong to the LT subset, and mostly sees the LT tail
-classes). The LT subset and the test set are never used to train it. The
-backbone is then frozen; its global-average-pooled 64-d features of
-``--views`` random crops/flips of every LT training image (and of the clean
-test images) are computed once.
+on a disjoint split*: a seeded random subset (``--backbone-images``, default
+15,000) of the 37,594 CIFAR-10 training images that are **not** in the
+CIFAR-10-LT training subset, ``--backbone-epochs`` epochs (SGD, one-cycle
+0.1). It never sees an airplane (class 0: all 5,000 belong to the LT subset)
+and mostly sees the LT tail classes; the LT subset and the test set are never
+used to train it. The backbone is then frozen; its global-average-pooled
+64-d features of ``--views`` random crops/flips of every LT training image
+(and of the clean images) are computed once.
 
 Clustering (every method gets the same features, head initialisation,
 optimiser, schedule, batch and number of steps): a :class:`CosineClusterHead`
@@ -88,11 +89,17 @@ def parse_args(argv=None):
     parser.add_argument('--epochs', type=int, default=50)
     parser.add_argument('--backbone-epochs', type=int, default=3)
     parser.add_argument(
+        '--backbone-images',
+        type=int,
+        default=15000,
+        help='train the backbone on this many images of the disjoint split '
+        '(seeded random subset; 0 = all 37,594)')
+    parser.add_argument(
         '--views',
         type=int,
         default=4,
         help='precomputed augmented views per image')
-    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=1)
     parser.add_argument(
         '--work-dir', default='work_dirs/p2ot_cifar10lt_compare')
     return parser.parse_args(argv)
@@ -359,6 +366,9 @@ def main(argv=None):
     counts = long_tailed_counts(10, 5000, 100)
     lt = select_long_tailed(y_all, counts, 'shuffle', 0)  # = CIFAR10LT
     rest = np.setdiff1d(np.arange(len(y_all)), lt)
+    if 0 < args.backbone_images < len(rest):
+        rest = np.sort(np.random.RandomState(0).choice(
+            rest, args.backbone_images, replace=False))
     log(f'CIFAR-10-LT IF100 train {len(lt)} images {counts}; disjoint '
         f'backbone split {len(rest)} images '
         f'{np.bincount(y_all[rest], minlength=10).tolist()}; test '
