@@ -102,6 +102,10 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument(
         '--work-dir', default='work_dirs/p2ot_cifar10lt_compare')
+    parser.add_argument(
+        '--results',
+        default='results.json',
+        help='file name of the results in the work dir')
     return parser.parse_args(argv)
 
 
@@ -347,9 +351,16 @@ def train_head(method, train_views, clean_train, seed, epochs):
 
 
 def evaluate(pred, gt):
+    pred, gt = np.asarray(pred), np.asarray(gt)
     metric = ClusteringMetric(num_classes=10)
-    res = metric.compute(np.asarray(pred), np.asarray(gt))
-    res['sizes'] = np.bincount(np.asarray(pred), minlength=10).tolist()
+    res = metric.compute(pred, gt)
+    res['sizes'] = np.bincount(pred, minlength=10).tolist()
+    res['matching'] = metric.matching.tolist()
+    mapped = metric.matching[pred]
+    res['class_acc'] = [
+        round(100 * float((mapped[gt == c] == c).mean()), 2)
+        for c in range(10)
+    ]
     return res
 
 
@@ -413,7 +424,7 @@ def main(argv=None):
                 f'head/med/tail {r["test"]["head"]:.1f}/'
                 f'{r["test"]["medium"]:.1f}/{r["test"]["tail"]:.1f}; train '
                 f'cluster sizes {r["train"]["sizes"]}')
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+    with open(osp.join(args.work_dir, args.results), 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
     keys = ('mean_acc', 'nmi', 'ari', 'f1', 'head', 'medium', 'tail')
     for split in ('test', 'train'):
