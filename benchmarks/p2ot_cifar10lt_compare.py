@@ -64,7 +64,7 @@ from mmlt.engine.hooks import RhoRampHook
 from mmlt.evaluation import ClusteringMetric
 from mmlt.models.backbones import ResNet32Cifar
 from mmlt.models.heads import CosineClusterHead
-from mmlt.ot import KNNGraph
+from mmlt.ot import KNNGraph, partial_ot_pseudo_labels
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = Path(
@@ -102,6 +102,11 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument(
         '--work-dir', default='work_dirs/p2ot_cifar10lt_compare')
+    parser.add_argument(
+        '--diagnose',
+        action='store_true',
+        help='also print how confident each trained head is and how '
+        'imbalanced a rho = 1 P²OT plan on its training logits is')
     parser.add_argument(
         '--results',
         default='results.json',
@@ -350,6 +355,21 @@ def train_head(method, train_views, clean_train, seed, epochs):
     return head
 
 
+@torch.no_grad()
+def diagnose(head, clean_train):
+    """Confidence of the head and imbalance of P²OT plans on its logits."""
+    z = head(clean_train)[0]
+    top2 = z.topk(2, 1).values
+    out = dict(
+        mean_max_prob=float(z.softmax(1).max(1).values.mean()),
+        mean_logit_gap=float((top2[:, 0] - top2[:, 1]).mean()))
+    for scale in (1, 10):
+        sizes = partial_ot_pseudo_labels(z * scale, 1.0).plan.sum(0)
+        out[f'plan_sizes_x{scale}'] = sorted(
+            [round(float(v)) for v in sizes], reverse=True)
+    return out
+
+
 def evaluate(pred, gt):
     pred, gt = np.asarray(pred), np.asarray(gt)
     metric = ClusteringMetric(num_classes=10)
@@ -419,6 +439,9 @@ def main(argv=None):
                 train=evaluate(pred_train, y_lt),
                 seconds=time.time() - t0)
             r = results[f'{method}/{seed}']
+            if args.diagnose and method != 'kmeans':
+                r['diagnosis'] = diagnose(head, feats['train'])
+                log(f'{method} seed {seed} diagnosis: {r["diagnosis"]}')
             log(f'{method} seed {seed}: test ACC {r["test"]["mean_acc"]:.2f} '
                 f'NMI {r["test"]["nmi"]:.2f} ARI {r["test"]["ari"]:.2f} '
                 f'head/med/tail {r["test"]["head"]:.1f}/'
