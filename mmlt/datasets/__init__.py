@@ -1,8 +1,10 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .cifar_lt import CIFAR10LT, CIFAR100LT
 from .cub_meta import CUBMeta
+from .imagenet_r_lt import ImageNetRLT
+from .inat2018_subset import INat2018Subset, inat_subset_classes
 from .inaturalist import INaturalist
-from .lt_benchmarks import INat2018, ImageNetLT, PlacesLT, TinyImageNetLT
+from .lt_benchmarks import ImageNetLT, INat2018, PlacesLT, TinyImageNetLT
 from .lt_list_dataset import LTListDataset
 from .lt_profile import long_tailed_counts, select_long_tailed
 from .nabirds import NABirds
@@ -12,5 +14,6 @@ from .transforms import *  # noqa: F401,F403
 __all__ = [
     'CIFAR10LT', 'CIFAR100LT', 'LTListDataset', 'ImageNetLT', 'PlacesLT',
     'INat2018', 'TinyImageNetLT', 'long_tailed_counts', 'select_long_tailed',
-    'CUBMeta', 'INaturalist', 'NABirds'
+    'CUBMeta', 'INaturalist', 'NABirds', 'ImageNetRLT', 'INat2018Subset',
+    'inat_subset_classes'
 ]

@@ -6,3 +6,8 @@ from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .selfsup import *  # noqa: F401,F403
+from .utils import (
+    LogitsBank,
+    PartialOTPseudoLabeler,  # noqa: F401
+    SemanticPartialOTPseudoLabeler)

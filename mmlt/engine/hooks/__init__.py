@@ -4,11 +4,15 @@ from .classifier_retraining_hook import ClassifierRetrainingHook
 from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
 from .deferred_reweighting_hook import DeferredReweightingHook
+from .knn_graph_hook import KNNGraphHook
+from .logits_bank_hook import LogitsBankHook
 from .loss_weight_ramp_hook import LossWeightRampHook
 from .meta_mask_curriculum_hook import MetaMaskCurriculumHook, meta_mask_prob
+from .rho_ramp_hook import RhoRampHook
 
 __all__ = [
     'ClassCountsHook', 'ClassifierRetrainingHook', 'DDPSwitchRecipeHook',
     'DeferredResamplingHook', 'DeferredReweightingHook', 'LossWeightRampHook',
-    'MetaMaskCurriculumHook', 'meta_mask_prob'
+    'MetaMaskCurriculumHook', 'meta_mask_prob', 'KNNGraphHook',
+    'LogitsBankHook', 'RhoRampHook'
 ]

@@ -6,6 +6,7 @@ from .expert_resnet_cifar import ExpertResNetCifar
 from .expert_resnext import ExpertResNeXt
 from .expert_se_resnet_cifar_aglu import ExpertSEResNetCifarAGLU
 from .metafg import MetaFG, MetaFGAttentionStage
+from .partial_finetune_vit import PartialFinetuneViT
 from .resnet32_cifar import ResNet32Cifar, ZeroPadShortcut
 from .se_resnet_apa import (AGLUSEBasicBlock, AGLUSEBottleneck, SEResNetAGLU,
                             SEResNetCifarAGLU, SEResNeXtAGLU)
@@ -15,5 +16,5 @@ __all__ = [
     'ExpertResNetCifar', 'ExpertResNet', 'ExpertResNeXt',
     'ExpertSEResNetCifarAGLU', 'AGLUSEBasicBlock', 'AGLUSEBottleneck',
     'SEResNetAGLU', 'SEResNetCifarAGLU', 'SEResNeXtAGLU', 'MetaFG',
-    'MetaFGAttentionStage'
+    'MetaFGAttentionStage', 'PartialFinetuneViT'
 ]

@@ -1,5 +1,6 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 from .cosine_cls_head import CosineClsHead
+from .cosine_cluster_head import CosineClusterHead
 from .lt_linear_cls_head import LTLinearClsHead
 from .metafg_head import MetaFGHead
 from .multi_expert_cls_head import MultiExpertClsHead
@@ -8,5 +9,5 @@ from .shike_head import SHIKEHead
 
 __all__ = [
     'SHIKEHead', 'CosineClsHead', 'LTLinearClsHead', 'MultiExpertClsHead',
-    'RIDERouterHead', 'MetaFGHead'
+    'RIDERouterHead', 'MetaFGHead', 'CosineClusterHead'
 ]

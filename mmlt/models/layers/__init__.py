@@ -14,7 +14,7 @@ from .res_norm_layer import ResNormLayer
 __all__ = [
     'NormedLinear', 'AGLU', 'APA', 'APA_INIT_RANGES', 'aglu', 'apa',
     'set_apa_compile', 'set_apa_fast_math', 'APA_SE_GATE', 'APASELayer',
-    'APA_CBAM_GATE', 'CBAM',
-    'MetaProjection', 'MetaFGAttention', 'metafg_relative_position_index',
-    'resize_metafg_bias_table', 'MetaFGBlock', 'ResNormLayer'
+    'APA_CBAM_GATE', 'CBAM', 'MetaProjection', 'MetaFGAttention',
+    'metafg_relative_position_index', 'resize_metafg_bias_table',
+    'MetaFGBlock', 'ResNormLayer'
 ]

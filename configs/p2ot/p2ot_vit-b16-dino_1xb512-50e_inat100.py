@@ -1,0 +1,14 @@
+# P²OT on iNaturalist 2018, 100-class subset (1 head).
+_base_ = [
+    '../_base_/models/p2ot_vit-b16-dino.py',
+    '../_base_/datasets/inat2018-subset_2view-224px_bs512.py',
+    '../_base_/schedules/p2ot_adam-coslr-50e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(head=dict(num_clusters=100))
+custom_hooks = [
+    # rho from 0.1 to 1 every iteration (sigmoid ramp, Eq. 7)
+    dict(type='RhoRampHook', rho_start=0.1, rho_end=1.0, strategy='sigmoid'),
+    # solve on the 5,120-row logits bank from epoch 1 on (batch before)
+    dict(type='LogitsBankHook', start_epoch=1),
+]
