@@ -365,8 +365,8 @@ def diagnose(head, clean_train):
         mean_logit_gap=float((top2[:, 0] - top2[:, 1]).mean()))
     for scale in (1, 10):
         sizes = partial_ot_pseudo_labels(z * scale, 1.0).plan.sum(0)
-        out[f'plan_sizes_x{scale}'] = sorted(
-            [round(float(v)) for v in sizes], reverse=True)
+        out[f'plan_sizes_x{scale}'] = sorted([round(float(v)) for v in sizes],
+                                             reverse=True)
     return out
 
 
@@ -378,8 +378,7 @@ def evaluate(pred, gt):
     res['matching'] = metric.matching.tolist()
     mapped = metric.matching[pred]
     res['class_acc'] = [
-        round(100 * float((mapped[gt == c] == c).mean()), 2)
-        for c in range(10)
+        round(100 * float((mapped[gt == c] == c).mean()), 2) for c in range(10)
     ]
     return res
 
@@ -398,8 +397,9 @@ def main(argv=None):
     lt = select_long_tailed(y_all, counts, 'shuffle', 0)  # = CIFAR10LT
     rest = np.setdiff1d(np.arange(len(y_all)), lt)
     if 0 < args.backbone_images < len(rest):
-        rest = np.sort(np.random.RandomState(0).choice(
-            rest, args.backbone_images, replace=False))
+        rest = np.sort(
+            np.random.RandomState(0).choice(
+                rest, args.backbone_images, replace=False))
     log(f'CIFAR-10-LT IF100 train {len(lt)} images {counts}; disjoint '
         f'backbone split {len(rest)} images '
         f'{np.bincount(y_all[rest], minlength=10).tolist()}; test '

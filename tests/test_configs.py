@@ -25,7 +25,8 @@ CONFIGS = sorted(
 # Configs whose models need another harness than this classification one
 # (config folder -> the test that builds and runs every config in it).
 OWN_HARNESS = {
-    'configs/p2ot/': 'tests/test_p2ot/test_p2ot_configs.py '
+    'configs/p2ot/':
+    'tests/test_p2ot/test_p2ot_configs.py '
     '(multi-view clustering models)',
 }
 

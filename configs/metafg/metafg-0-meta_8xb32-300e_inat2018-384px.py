@@ -6,7 +6,6 @@ _base_ = [
     './_base_/metafg-0_384px.py',
     './_base_/inat2018-meta_384px.py',
     './_base_/adamw-300e.py',
-    '../_base_/default_runtime.py',
 ]
 model = dict(
     type='MetaFGClassifier',

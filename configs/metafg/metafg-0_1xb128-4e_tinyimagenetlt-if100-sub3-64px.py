@@ -13,21 +13,30 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 model = dict(
-    backbone=dict(img_size=64),
-    head=dict(num_classes=200),
-    train_cfg=None)
-train_dataloader = dict(
-    dataset=dict(indices=list(range(0, 21549, 3))))
+    backbone=dict(img_size=64), head=dict(num_classes=200), train_cfg=None)
+train_dataloader = dict(dataset=dict(indices=list(range(0, 21549, 3))))
 val_evaluator = dict(
-    type='ShotAccuracy', topk=(1, 5),
+    type='ShotAccuracy',
+    topk=(1, 5),
     ann_file='data/tiny-imagenet-200-lt/train_lt_if100.txt')
 test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-5, by_epoch=True,
-         begin=1, end=4, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=0.01,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=3,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=1,
+        end=4,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=2)
 auto_scale_lr = dict(base_batch_size=128)

@@ -6,7 +6,6 @@ _base_ = [
     './_base_/metafg-0_384px.py',
     './_base_/cub_384px.py',
     './_base_/cub_schedule.py',
-    '../_base_/default_runtime.py',
 ]
 model = dict(
     backbone=dict(

@@ -6,7 +6,6 @@ _base_ = [
     '../_base_/models/p2ot_resnet32-cifar.py',
     '../_base_/datasets/cifar10lt-if100_2view-32px_bs512.py',
     '../_base_/schedules/p2ot_adam-coslr-50e.py',
-    '../_base_/default_runtime.py',
 ]
 model = dict(
     backbone=dict(

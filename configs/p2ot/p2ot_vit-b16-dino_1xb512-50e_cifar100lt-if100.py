@@ -4,7 +4,6 @@ _base_ = [
     '../_base_/models/p2ot_vit-b16-dino.py',
     '../_base_/datasets/cifar100lt-if100_2view-224px_bs512.py',
     '../_base_/schedules/p2ot_adam-coslr-50e.py',
-    '../_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_clusters=100, num_heads=2))
 custom_hooks = [

@@ -6,7 +6,6 @@ import numpy as np
 from mmengine.fileio import list_from_file
 
 from mmlt.registry import DATASETS
-
 from .lt_list_dataset import LTListDataset
 
 # sizes of the nested class subsets, largest first (P²OT data/inature.py)

@@ -7,7 +7,7 @@ from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .selfsup import *  # noqa: F401,F403
-from .utils import (
-    LogitsBank,
-    PartialOTPseudoLabeler,  # noqa: F401
-    SemanticPartialOTPseudoLabeler)
+# registered helpers built by name from configs
+from .utils import LogitsBank  # noqa: F401
+from .utils import PartialOTPseudoLabeler  # noqa: F401
+from .utils import SemanticPartialOTPseudoLabeler  # noqa: F401

@@ -361,8 +361,12 @@ def test_no_weight_decay_keys_in_recipe():
 
 def test_channels_last_same_outputs():
     a = tiny(meta_dims=(4, 3))
-    b = MetaFG(arch=TINY, img_size=64, meta_dims=(4, 3), num_heads=2,
-               channels_last=False)
+    b = MetaFG(
+        arch=TINY,
+        img_size=64,
+        meta_dims=(4, 3),
+        num_heads=2,
+        channels_last=False)
     b.load_state_dict(a.state_dict())
     b.eval()
     assert a.stem[0].conv.weight.is_contiguous(

@@ -139,17 +139,19 @@ def test_vision_config_on_real_tiny_imagenet_lt(tiny_imagenet_lt_root,
     training images, then the test on 20 real images of 20 classes spread
     over the many / medium / few groups of the full train list."""
     from mmengine.runner import Runner
-    cfg = Config.fromfile(str(
-        REPO / 'configs/metafg/metafg-0_1xb128-4e_tinyimagenetlt-if100-sub3-'
-        '64px.py'))
+    cfg = Config.fromfile(
+        str(REPO /
+            'configs/metafg/metafg-0_1xb128-4e_tinyimagenetlt-if100-sub3-'
+            '64px.py'))
     cfg.work_dir = str(tmp_path)
     for loader, indices in ((cfg.train_dataloader, range(0, 21549, 1078)),
                             (cfg.val_dataloader, range(0, 10000, 500))):
         loader.update(batch_size=20, num_workers=0, persistent_workers=False)
-        loader.dataset.update(data_root=str(tiny_imagenet_lt_root),
-                              indices=list(indices))
+        loader.dataset.update(
+            data_root=str(tiny_imagenet_lt_root), indices=list(indices))
     cfg.val_evaluator = dict(
-        type='ShotAccuracy', topk=(1, 5),
+        type='ShotAccuracy',
+        topk=(1, 5),
         ann_file=str(tiny_imagenet_lt_root / 'train_lt_if100.txt'))
     cfg.test_dataloader = cfg.val_dataloader
     cfg.train_cfg.update(max_epochs=1, val_interval=10)
@@ -203,8 +205,11 @@ def test_schedule_follows_timm_cosine(name, lr, warmup_lr, min_lr):
     scheds = []
     for s in cfg.param_scheduler:  # the same, counted in iterations
         s = {k: v for k, v in s.items() if k != 'convert_to_iter_based'}
-        s.update(optimizer=opt, by_epoch=False, begin=s['begin'] * ipe,
-                 end=s['end'] * ipe)
+        s.update(
+            optimizer=opt,
+            by_epoch=False,
+            begin=s['begin'] * ipe,
+            end=s['end'] * ipe)
         if 'T_max' in s:
             s['T_max'] *= ipe
         scheds.append(PARAM_SCHEDULERS.build(s))
@@ -212,8 +217,8 @@ def test_schedule_follows_timm_cosine(name, lr, warmup_lr, min_lr):
         if t < 20 * ipe:
             ref = warmup_lr + t * (lr - warmup_lr) / (20 * ipe)
         else:
-            ref = min_lr + 0.5 * (lr - min_lr) * (
-                1 + np.cos(np.pi * t / (300 * ipe)))
+            ref = min_lr + 0.5 * (lr - min_lr) * (1 + np.cos(np.pi * t /
+                                                             (300 * ipe)))
         assert abs(opt.param_groups[0]['lr'] - ref) < 0.007 * lr, t
         opt.step()
         for s in scheds:

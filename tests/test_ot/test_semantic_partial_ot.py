@@ -77,7 +77,8 @@ def test_no_relation_term_reduces_to_p2ot(similarity, lam1):
         None,
         'zero-sparse':
         torch.sparse_coo_tensor(
-            torch.zeros(2, 0, dtype=torch.long), torch.zeros(0), (n, n),
+            torch.zeros(2, 0, dtype=torch.long),
+            torch.zeros(0), (n, n),
             check_invariants=False),
         'zero-dense':
         torch.zeros(n, n),

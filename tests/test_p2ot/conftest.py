@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config, ConfigDict
 
-from tests.test_ride.conftest import DEMO_CLASSES, DEMO_COUNTS, subset
+from .._demo import DEMO_CLASSES, DEMO_COUNTS, subset
 
 VIEWS = [
     dict(type='RandomCrop', crop_size=32, padding=4),

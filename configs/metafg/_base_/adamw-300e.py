@@ -17,10 +17,21 @@ param_scheduler = [
     # overlapping, as timm's scheduler: the cosine spans all 300 epochs and
     # the warm-up scales its first 20 (within 0.6 % of the base lr of
     # timm's CosineLRScheduler at every iteration)
-    dict(type='LinearLR', start_factor=5e-3, by_epoch=True, begin=0, end=20,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=300, eta_min=5e-6, by_epoch=True,
-         begin=0, end=300, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=5e-3,
+        by_epoch=True,
+        begin=0,
+        end=20,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=300,
+        eta_min=5e-6,
+        by_epoch=True,
+        begin=0,
+        end=300,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=300, val_interval=10)
 val_cfg = dict()

@@ -5,8 +5,19 @@
 _base_ = './adamw-300e.py'
 optim_wrapper = dict(optimizer=dict(lr=5e-5), accumulative_counts=2)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=20,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=300, eta_min=5e-7, by_epoch=True,
-         begin=0, end=300, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=20,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=300,
+        eta_min=5e-7,
+        by_epoch=True,
+        begin=0,
+        end=300,
+        convert_to_iter_based=True),
 ]

@@ -3,7 +3,6 @@
 # and the train_val_images/ tree. Pipelines as iNat 2018.
 _base_ = './inat2018_384px.py'
 data_preprocessor = dict(num_classes=5089)
-train_dataloader = dict(
-    dataset=dict(data_root='data/inat2017', version=2017))
+train_dataloader = dict(dataset=dict(data_root='data/inat2017', version=2017))
 val_dataloader = dict(dataset=dict(data_root='data/inat2017', version=2017))
 test_dataloader = val_dataloader

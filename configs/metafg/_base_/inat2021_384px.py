@@ -3,7 +3,6 @@
 # train/ and val/ trees (use ann_file='train_mini.json' for the mini set).
 _base_ = './inat2018_384px.py'
 data_preprocessor = dict(num_classes=10000)
-train_dataloader = dict(
-    dataset=dict(data_root='data/inat2021', version=2021))
+train_dataloader = dict(dataset=dict(data_root='data/inat2021', version=2021))
 val_dataloader = dict(dataset=dict(data_root='data/inat2021', version=2021))
 test_dataloader = val_dataloader

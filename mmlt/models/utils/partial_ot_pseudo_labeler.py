@@ -7,7 +7,6 @@ from mmengine.dist import all_gather, broadcast, get_rank, get_world_size
 
 from mmlt.ot import partial_ot_pseudo_labels
 from mmlt.registry import MODELS
-
 from .logits_bank import LogitsBank
 
 

@@ -5,7 +5,6 @@ import torch
 
 from mmlt.ot import KNNGraph, lam1_schedule, semantic_partial_ot_pseudo_labels
 from mmlt.registry import MODELS
-
 from .partial_ot_pseudo_labeler import PartialOTPseudoLabeler
 
 
