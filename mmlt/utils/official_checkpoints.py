@@ -1,7 +1,8 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-"""Key mappings from official multi-expert checkpoints to mmlt models.
+"""Key mappings from official checkpoints to mmlt models: the multi-expert
+ResNets of RIDE / SADE / MDCS and SHIKE, and AGLU's (APA) SE-ResNets.
 
-Used by ``tools/model_converters/{ride,mdcs,shike}_to_mmlt.py``.
+Used by ``tools/model_converters/{ride,mdcs,shike,aglu}_to_mmlt.py``.
 """
 import re
 from typing import Dict, List, Tuple
@@ -10,7 +11,7 @@ import torch
 
 from .foreign_checkpoint import strip_prefixes
 
-__all__ = ['convert_expert_resnet', 'convert_shike']
+__all__ = ['convert_expert_resnet', 'convert_shike', 'convert_aglu_resnet']
 
 _SHARED = re.compile(r'(conv1|bn1|layer[1-4])\.(.*)')
 # official per-expert stages: layer2s (CIFAR), layer3s, layer4s
@@ -147,6 +148,122 @@ def convert_shike(state: Dict[str, torch.Tensor],
     return out, dropped
 
 
+# official AGLU block children -> mmlt (``SEResNet*AGLU`` blocks)
+_AGLU_BLOCK = (
+    (r'unirect([1-3])\.(.*)', r'act\1.\2'),
+    (r'shortcut\.([01])\.(.*)', r'downsample.\1.\2'),  # CIFAR option B
+    (r'se\.norm\.(.*)', r'se_layer.norm.\1'),
+    (r'se\.excitation\.0\.weight', 'se_layer.conv1.conv.weight'),
+    (r'se\.excitation\.2\.weight', 'se_layer.conv2.conv.weight'),
+    (r'se\.(?:unact|uniact)\.(.*)', r'se_layer.conv2.activate.\1'),
+    (r'cbam\.ChannelGate\.norm\.(.*)', r'se_layer.norm.\1'),
+    (r'cbam\.ChannelGate\.mlp\.1\.(.*)', r'se_layer.mlp.0.\1'),
+    (r'cbam\.ChannelGate\.mlp\.3\.(.*)', r'se_layer.mlp.2.\1'),
+    (r'cbam\.ChannelGate\.uniact\.(.*)', r'se_layer.channel_gate.\1'),
+    (r'cbam\.SpatialGate\.spatial\.conv\.(.*)', r'se_layer.spatial_conv.\1'),
+    (r'cbam\.SpatialGate\.spatial\.bn\.(.*)', r'se_layer.spatial_norm.\1'),
+    (r'cbam\.SpatialGate\.uniact\.(.*)', r'se_layer.spatial_gate.\1'),
+    (r'((?:conv|bn)[1-3]|downsample\.[01])\.(.*)', r'\1.\2'),
+)
+
+
+def convert_aglu_resnet(
+    state: Dict[str,
+                torch.Tensor]) -> Tuple[Dict[str, torch.Tensor], List[str]]:
+    """AGLU's (APA, kostas1515/AGLU) classification ResNets -> mmlt.
+
+    The CIFAR ``ResNet_s`` (``resnet_cifar.py``: ``se_resnet32``, ...) and
+    the ImageNet ``ResNet`` (``resnet_pytorch.py``: ``se_resnet50/101/152``,
+    ``se_resnext50_32x4d``, ``cb_resnet*``) map onto
+    ``SEResNetCifarAGLU`` / ``SEResNetAGLU`` / ``SEResNeXtAGLU`` with a
+    ``CosineClsHead`` (``--classif_norm cosine`` / ``lr_cosine``) or a
+    ``LinearClsHead`` (no ``--classif_norm``).
+
+    =======================================  ==================================
+    official (``module.``)                   mmlt
+    =======================================  ==================================
+    ``conv1``, ``bn1``                       ``backbone.`` + the same
+    ``unirect`` (CIFAR), ``relu``            ``backbone.relu`` (stem AGLU)
+    ``layer{i}.{j}.``                        ``backbone.layer{i}.{j}.``
+    ``conv{k}``, ``bn{k}``, ``downsample``   the same
+    ``unirect{k}``                           ``act{k}``
+    ``shortcut.{0,1}`` (CIFAR option B)      ``downsample.{0,1}``
+    ``se.norm``                              ``se_layer.norm``
+    ``se.excitation.{0,2}.weight``           ``se_layer.conv{1,2}.conv.weight``
+    (Linear ``(out, in)``)                   (1x1 conv ``(out, in, 1, 1)``)
+    ``se.unact`` / ``se.uniact``             ``se_layer.conv2.activate``
+    ``cbam.ChannelGate.norm``                ``se_layer.norm``
+    ``cbam.ChannelGate.mlp.{1,3}``           ``se_layer.mlp.{0,2}``
+    ``cbam.ChannelGate.uniact``              ``se_layer.channel_gate``
+    ``cbam.SpatialGate.spatial.{conv,bn}``   ``se_layer.spatial_{conv,norm}``
+    ``cbam.SpatialGate.uniact``              ``se_layer.spatial_gate``
+    ``linear`` (CIFAR), ``fc``: ``weight``   ``head.fc.weight`` (both
+                                             ``(out, in)``)
+    ``linear`` / ``fc``: ``bias``            ``head.fc.bias`` (plain Linear)
+    ``linear`` / ``fc``: ``scale`` (1,)      ``head.fc.scale_param`` (scalar;
+                                             ``lr_cosine``, both square it)
+    =======================================  ==================================
+
+    AGLU / APA parameters (``lambda_param``, ``kappa_param``, shape ``(1,)``)
+    keep their names and shapes. Official checkpoints of ``train.py`` hold
+    the weights under ``'model'`` (:func:`convert_checkpoint` unwraps it).
+    The state dict of the averaged copy (``'model_ema'``, a torchvision
+    ``AveragedModel``) converts too: ``module.`` is removed and its
+    ``n_averaged`` counter left out.
+
+    Returns:
+        tuple: the mmlt state dict and the official keys left out.
+
+    Raises:
+        ValueError: for the ``NormedLinear`` classifier
+            (``--classif_norm norm``, weight ``(in, out)``), which mmlt's
+            APA heads do not have.
+    """
+    out, dropped = {}, []
+    state = strip_prefixes(state, ('module.', ))
+    for key, value in state.items():
+        match = re.fullmatch(r'(?:linear|fc)\.(weight|bias|scale)', key)
+        if match:
+            name = match.group(1)
+            head = key.split('.')[0]
+            bias = state.get(f'{head}.bias')
+            if name == 'weight' and bias is not None and value.dim() == 2 \
+                    and value.shape[0] != bias.shape[0]:
+                raise ValueError(
+                    f'{key}: an (in, out) NormedLinear classifier '
+                    '(--classif_norm norm); mmlt converts the cosine '
+                    '(cosine, lr_cosine) and plain Linear classifiers.')
+            if name == 'scale':
+                out['head.fc.scale_param'] = value.reshape(())
+            else:
+                out[f'head.fc.{name}'] = value
+            continue
+        match = re.fullmatch(r'(?:unirect|relu)\.(lambda_param|kappa_param)',
+                             key)
+        if match:
+            out[f'backbone.relu.{match.group(1)}'] = value
+            continue
+        match = re.fullmatch(r'(conv1|bn1)\.(.*)', key)
+        if match:
+            out[f'backbone.{key}'] = value
+            continue
+        match = re.fullmatch(r'(layer[1-4]\.\d+)\.(.*)', key)
+        if match:
+            block, rest = match.groups()
+            for pattern, repl in _AGLU_BLOCK:
+                if re.fullmatch(pattern, rest):
+                    name = re.sub(f'^{pattern}$', repl, rest)
+                    if rest.startswith('se.excitation.'):
+                        value = value.reshape(*value.shape, 1, 1)
+                    out[f'backbone.{block}.{name}'] = value
+                    break
+            else:
+                dropped.append(key)
+            continue
+        dropped.append(key)
+    return out, dropped
+
+
 def convert_checkpoint(src: str,
                        dst: str,
                        mapping,
@@ -155,8 +272,11 @@ def convert_checkpoint(src: str,
     """Convert an official checkpoint file with ``mapping`` (one of the
     functions above) and save it as an mmlt checkpoint (``state_dict``).
 
-    The source is loaded with safe loading (foreign pickled objects become
-    inert stand-ins, see :func:`load_foreign_checkpoint`). With ``config``,
+    The weights are read from the checkpoint's ``'state_dict'`` or
+    ``'model'`` (torchvision reference scripts, e.g. AGLU's ``train.py``)
+    entry, or the checkpoint is taken as the state dict itself. The source
+    is loaded with safe loading (foreign pickled objects become inert
+    stand-ins, see :func:`load_foreign_checkpoint`). With ``config``,
     the result is loaded strictly into the config's model first, so that a
     wrong architecture fails here and not at training time.
     """
@@ -164,7 +284,11 @@ def convert_checkpoint(src: str,
     ckpt, stand_ins = load_foreign_checkpoint(src)
     if stand_ins:
         log(f'{src}: non-tensor objects not unpickled: {stand_ins}')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
+    state = ckpt if isinstance(ckpt, dict) else None
+    for key in ('state_dict', 'model'):  # mmengine / torchvision-style
+        if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
+            state = ckpt[key]
+            break
     if not isinstance(state, dict):
         raise ValueError(f'{src} holds no state dict.')
     converted, dropped = mapping(state)

@@ -22,19 +22,30 @@ Checks (``--checks``):
 - ``mdcs_r50``: MDCS ResNet-50 (``Expert_ResNet``), forward at 224;
 - ``shike_r32``: SHIKE's ResNet-32 with depth-wise fusion (``networks.py``),
   both classifier sets, the DKT loss and the stage-2 Balanced Softmax of
-  ``cifarTrain.mix_outputs``, 3 SGD steps of each stage.
+  ``cifarTrain.mix_outputs``, 3 SGD steps of each stage;
+- ``apa_r32``: AGLU's (APA) CIFAR SE-ResNet-32 with AGLU + APA-SE and the
+  cosine classifier, built by ``initialise_model.get_model`` from the
+  official CIFAR-100-LT command line (parsed by ``train.py``), against
+  ``configs/apa/aglu-apa-se_se-r32_1xb512-500e_cifar100lt-if100.py`` with
+  ``legacy_lambda_grad=True`` (the official AGLU lambda-gradient): logits
+  with and without IIF, the ``IIFLoss`` on hard and Mixup targets, the
+  optimiser settings of every parameter (``train.py`` vs the config) and
+  3 SGD steps.
 
 Example::
 
     python tools/model_converters/verify_equivalence.py \\
         --ride-repo /path/to/RIDE-LongTailRecognition \\
-        --mdcs-repo /path/to/MDCS --shike-repo /path/to/SHIKE
+        --mdcs-repo /path/to/MDCS --shike-repo /path/to/SHIKE \\
+        --aglu-repo /path/to/AGLU
 """
 import argparse
 import contextlib
+import logging
 import os.path as osp
 import sys
 import types
+import warnings
 
 import numpy as np
 import torch
@@ -47,12 +58,15 @@ import mmlt.testing as ocode  # noqa: E402
 CIFAR100_LT = [int(500 * 0.01**(c / 99)) for c in range(100)]
 
 
-def build_mmlt(config: str) -> nn.Module:
-    """The model of an mmlt config, NCHW, without pretrained weights."""
+def build_mmlt(config: str, options: dict = None) -> nn.Module:
+    """The model of an mmlt config (with ``options`` merged, as
+    ``--cfg-options``), NCHW, without pretrained weights."""
     from mmengine.config import Config
 
     from mmlt.registry import MODELS
-    model_cfg = Config.fromfile(osp.join(REPO, config)).model
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.merge_from_dict(options or {})
+    model_cfg = cfg.model
     model_cfg.backbone.pop('init_cfg', None)
     model_cfg.backbone.channels_last = False
     return MODELS.build(model_cfg)
@@ -467,6 +481,232 @@ def check_shike_r32(repo: str, steps: int = 3) -> bool:
     return ok
 
 
+# the official CIFAR-100-LT recipe (AGLU's classification/README.md)
+AGLU_CIFAR100_LT = (
+    '--model se_resnet32 --batch-size 512 --lr 0.2 --lr-warmup-epochs 3 '
+    '--lr-warmup-method linear --auto-augment cifar10 --epochs 500 '
+    '--weight-decay 0.001 --mixup-alpha 0.2 --dset_name=cifar100 '
+    '--output-dir ../experiments/test --classif_norm cosine '
+    '--lr-scheduler cosineannealinglr --imb_factor 0.01 --use_gumbel_se '
+    '--criterion iif').split()
+APA_R32_CONFIG = ('configs/apa/'
+                  'aglu-apa-se_se-r32_1xb512-500e_cifar100lt-if100.py')
+
+
+def load_official_aglu(repo: str) -> types.SimpleNamespace:
+    """AGLU's ``classification/`` modules. Its files import each other by
+    plain name; ``train.py`` also imports its data pipeline and
+    ``catalyst``, stubbed here (only the argument parser is used)."""
+    code = 'classification'
+
+    def load(name, stubs=None):
+        return ocode.load_official(
+            repo, f'{code}/{name}.py', f'official_aglu_{name}', stubs=stubs)
+
+    mods = types.SimpleNamespace(cbam=load('cbam'))
+    mods.resnet_cifar = load('resnet_cifar', {'cbam': mods.cbam})
+    mods.resnet_pytorch = load('resnet_pytorch', {
+        'cbam': mods.cbam,
+        'resnet_cifar': mods.resnet_cifar
+    })
+    mods.custom = load('custom')
+    mods.initialise_model = load(
+        'initialise_model', {
+            'resnet_pytorch': mods.resnet_pytorch,
+            'resnet_cifar': mods.resnet_cifar,
+            'custom': mods.custom
+        })
+    mods.utils = load('utils')
+    mods.transforms = load('transforms')
+    stubs = {
+        name: types.ModuleType(name)
+        for name in ('presets', 'sampler', 'imbalanced_dataset', 'catalyst',
+                     'catalyst.data')
+    }
+    stubs['sampler'].RASampler = None
+    stubs['catalyst.data'].BalanceClassSampler = None
+    stubs['catalyst.data'].DistributedSamplerWrapper = None
+    stubs.update(
+        utils=mods.utils,
+        transforms=mods.transforms,
+        resnet_pytorch=mods.resnet_pytorch,
+        initialise_model=mods.initialise_model)
+    mods.train = load('train', stubs)
+    return mods
+
+
+def sgd_settings(optimizer, names) -> dict:
+    """``{name: (lr, momentum, dampening, weight_decay, nesterov)}`` of
+    every parameter of an SGD optimiser."""
+    out = {}
+    for group in optimizer.param_groups:
+        for param in group['params']:
+            out[names[id(param)]] = (group['lr'], group['momentum'],
+                                     group['dampening'], group['weight_decay'],
+                                     float(group['nesterov']))
+    return out
+
+
+def check_apa_r32(repo: str, steps: int = 3) -> bool:
+    from mmengine.config import Config
+    from mmengine.logging import MMLogger
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.structures import DataSample
+
+    from mmlt.utils.official_checkpoints import convert_aglu_resnet
+    print('APA: SE-ResNet-32 with AGLU + APA-SE, cosine classifier + IIF '
+          '(CIFAR-100-LT):')
+    off = load_official_aglu(repo)
+    args = off.train.get_args_parser().parse_args(AGLU_CIFAR100_LT)
+    print(f'  official recipe: --model {args.model} --classif_norm '
+          f'{args.classif_norm} --criterion {args.criterion} (--iif '
+          f'{args.iif}) --opt {args.opt} --lr {args.lr} --momentum '
+          f'{args.momentum} --wd {args.weight_decay} --norm-weight-decay '
+          f'{args.norm_weight_decay} --label-smoothing '
+          f'{args.label_smoothing} --mixup-alpha {args.mixup_alpha}')
+    torch.manual_seed(0)
+    with ocode.cuda_as_noop(), contextlib.redirect_stdout(None):
+        official = off.initialise_model.get_model(args, 100).double()
+    block = type(official.layer1[0]).__name__
+    assert block == 'Se_Block_Gumbel', block
+    ocode.randomise_bn(official)
+    gen = torch.Generator().manual_seed(2)
+    with torch.no_grad():  # the LayerNorms of APA-SE too
+        for m in official.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + .5)
+                m.bias.copy_(torch.rand(m.bias.shape, generator=gen) - .5)
+    options = {'model.backbone.act_cfg.legacy_lambda_grad': True}
+    ours = build_mmlt(APA_R32_CONFIG, options).double()
+    load_converted(official, ours, convert_aglu_resnet)
+    head = ours.head
+    head.set_class_counts(CIFAR100_LT)
+    # train.py's get_criterion for --criterion iif (not --deffered), on
+    # the CPU
+    assert args.criterion == 'iif' and not args.deffered
+    with warnings.catch_warnings():  # its tensor-from-list warning
+        warnings.simplefilter('ignore', UserWarning)
+        criterion = off.custom.IIFLoss(
+            types.SimpleNamespace(get_cls_num_list=lambda: CIFAR100_LT),
+            weight=None,
+            variant=args.iif,
+            label_smoothing=args.label_smoothing,
+            device='cpu')
+
+    def ours_logits(x):
+        return head(ours.extract_feat(x))
+
+    def forward_both(x, seed=0):
+        # the same dropout masks on both sides (APA-SE's Dropout(0.1))
+        torch.manual_seed(seed)
+        ref = official(x)
+        torch.manual_seed(seed)
+        return ref, ours_logits(x)
+
+    ok = True
+    x = torch.randn(8, 3, 32, 32, dtype=torch.float64)
+    target = torch.tensor([0, 3, 10, 40, 60, 80, 95, 99])
+    for mode in ('eval', 'train'):
+        official.train(mode == 'train')
+        ours.train(mode == 'train')
+        with torch.no_grad():
+            ref, out = forward_both(x)
+        ok &= report(f'logits ({mode})', maxdiff(ref, out), 1e-10)
+        if mode == 'eval':  # evaluate(): criterion(output, infer=True)
+            ok &= report(
+                'logits + IIF (eval)',
+                maxdiff(criterion(ref, infer=True), head.adjust_logits(out)),
+                1e-10)
+
+    # the loss on hard labels and on the recipe's Mixup targets (train.py's
+    # collate_fn: RandomMixup(p=1, alpha=--mixup-alpha), one-hot scores)
+    mixup = off.transforms.RandomMixup(100, p=1.0, alpha=args.mixup_alpha)
+    torch.manual_seed(3)
+    x_mix, soft = mixup(x, target)
+    official.train()
+    ours.train()
+    for name, inputs, labels in (('hard labels', x, target), ('Mixup targets',
+                                                              x_mix, soft)):
+        if labels.dim() == 1:
+            samples = [DataSample().set_gt_label(int(t)) for t in labels]
+        else:
+            samples = [DataSample().set_gt_score(t) for t in labels]
+        torch.manual_seed(0)
+        ref = criterion(official(inputs), labels)
+        torch.manual_seed(0)
+        mine = ours.loss(inputs, samples)
+        ok &= report(f'loss, {name}', maxdiff(ref, sum(mine.values())), 1e-10)
+
+    # optimisers: train.py's (set_weight_decay with zero decay on
+    # lambda_param / kappa_param) and the config's optim_wrapper
+    utils_params = off.utils.set_weight_decay(
+        official,
+        args.weight_decay,
+        norm_weight_decay=args.norm_weight_decay,
+        custom_keys_weight_decay=[('lambda_param', 0.0), ('kappa_param', 0.0)])
+    assert args.opt.lower().startswith('sgd')
+    opt_a = torch.optim.SGD(
+        utils_params,
+        lr=args.lr,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
+        nesterov='nesterov' in args.opt.lower())
+    cfg = Config.fromfile(osp.join(REPO, APA_R32_CONFIG))
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # no per-parameter log lines
+    try:
+        opt_b = build_optim_wrapper(ours, cfg.optim_wrapper).optimizer
+    finally:
+        logger.setLevel(level)
+    names_a = {
+        id(p): next(iter(convert_aglu_resnet({n: p.detach()})[0]))
+        for n, p in official.named_parameters()
+    }
+    names_b = {id(p): n for n, p in ours.named_parameters()}
+    set_a, set_b = sgd_settings(opt_a, names_a), sgd_settings(opt_b, names_b)
+    diff = max(
+        float(np.abs(np.subtract(v, set_b[k])).max()) if k in set_b else np.inf
+        for k, v in set_a.items())
+    ok &= report(f'SGD settings of all {len(set_a)} parameters',
+                 diff if set(set_a) == set(set_b) else np.inf, 0)
+    no_decay = sorted({k.split('.')[-1] for k, v in set_b.items() if not v[3]})
+    print(f'  (lr {args.lr}, momentum {args.momentum}, nesterov '
+          f'{"nesterov" in args.opt.lower()}, weight decay '
+          f'{args.weight_decay}, none on {", ".join(no_decay)})')
+
+    # a few SGD steps on Mixup batches in train mode, at the base lr (the
+    # warm-up's first epoch would be at 0.01 x on both sides)
+    for step in range(steps):
+        torch.manual_seed(10 + step)
+        x_step, soft = mixup(
+            torch.randn(8, 3, 32, 32, dtype=torch.float64),
+            torch.randint(0, 100, (8, )))
+        samples = [DataSample().set_gt_score(t) for t in soft]
+        torch.manual_seed(step)
+        ref = criterion(official(x_step), soft)
+        torch.manual_seed(step)
+        mine = sum(ours.loss(x_step, samples).values())
+        opt_a.zero_grad()
+        ref.backward()
+        opt_a.step()
+        opt_b.zero_grad()
+        mine.backward()
+        opt_b.step()
+    converted, _ = convert_aglu_resnet(official.state_dict())
+    state = ours.state_dict()
+    ok &= report(f'all parameters and BN statistics after {steps} SGD steps',
+                 max(maxdiff(v, state[k]) for k, v in converted.items()),
+                 1e-10)
+    return ok
+
+
+CHECKS = ('ride_r32', 'ride_r50', 'mdcs_r32', 'mdcs_r50', 'shike_r32',
+          'apa_r32')
+# checks whose checkout option is not named after the check
+REPO_OPTION = {'apa': 'aglu'}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
@@ -475,9 +715,9 @@ def main(argv=None):
     parser.add_argument('--mdcs-repo', help='MDCS checkout')
     parser.add_argument('--shike-repo', help='SHIKE checkout')
     parser.add_argument(
-        '--checks',
-        nargs='+',
-        default=['ride_r32', 'ride_r50', 'mdcs_r32', 'mdcs_r50', 'shike_r32'])
+        '--aglu-repo', help='AGLU checkout (APA; kostas1515/AGLU)')
+    parser.add_argument(
+        '--checks', nargs='+', choices=CHECKS, default=list(CHECKS))
     args = parser.parse_args(argv)
     sys.path.insert(0, REPO)
     import mmlt  # noqa: F401
@@ -487,10 +727,12 @@ def main(argv=None):
         ride_r50=lambda: check_ride_r50(args.ride_repo),
         mdcs_r32=lambda: check_mdcs_r32(args.mdcs_repo),
         mdcs_r50=lambda: check_mdcs_r50(args.mdcs_repo),
-        shike_r32=lambda: check_shike_r32(args.shike_repo))
+        shike_r32=lambda: check_shike_r32(args.shike_repo),
+        apa_r32=lambda: check_apa_r32(args.aglu_repo))
     ok = True
     for name in args.checks:
         method = name.split('_')[0]
+        method = REPO_OPTION.get(method, method)
         repo = getattr(args, f'{method}_repo')
         if not repo:
             raise SystemExit(f'{name} needs --{method}-repo')
