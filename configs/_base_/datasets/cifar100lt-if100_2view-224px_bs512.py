@@ -62,6 +62,7 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='ClusteringMetric', num_classes=num_classes)
+val_evaluator = dict(
+    _delete_=True, type='ClusteringMetric', num_classes=num_classes)
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
