@@ -32,7 +32,7 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     include_package_data=True,
-    python_requires='>=3.8',
+    python_requires='>=3.9',
     license='Apache License 2.0',
     install_requires=parse_requirements('runtime.txt'),
     extras_require={
@@ -44,6 +44,9 @@ setup(
         parse_requirements('det.txt'),
         'tests':
         parse_requirements('tests.txt'),
+        # timm: MetaFG's official-code check; pot: P2OT solver comparisons
+        'optional':
+        parse_requirements('optional.txt'),
         'all':
         parse_requirements('mminstall.txt') + parse_requirements('det.txt') +
         parse_requirements('tests.txt'),

@@ -331,8 +331,25 @@ def build_cfg(name: str, config: str, stage1: Optional[str], args, root):
     cfg.train_cfg = dict(
         by_epoch=True, max_epochs=epochs,
         val_interval=epochs + 1)  # test once at the end
+    if retrain:  # and at the end of stage 1, to show the re-training jump
+        cfg.train_cfg.update(val_begin=switch, val_interval=switch)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
     return cfg
+
+
+def stage1_metrics(runner) -> Dict[str, float]:
+    """``stage1_top1`` / ``_many`` / ``_medium`` / ``_few``: the first of
+    two or more validations of the run (a re-training method's end of stage
+    1, see :func:`build_cfg`); empty for a run validated once."""
+    hub = runner.message_hub
+    out = {}
+    for group in ('top1', 'many', 'medium', 'few'):
+        key = f'val/lt/{group}'
+        if key in hub.log_scalars:
+            values = hub.get_scalar(key).data[0]
+            if len(values) > 1:
+                out[f'stage1_{group}'] = float(values[0])
+    return out
 
 
 def router_gflops(cfg, usage: Dict[str, float]) -> Dict[str, float]:
@@ -400,6 +417,7 @@ def main(argv=None):
             for k, v in metrics.items() if k.startswith('experts/')
         }
         res.update({f'experts_{k}': v for k, v in usage.items()})
+        res.update(stage1_metrics(runner))
         if 'router' in cfg.model:
             res.update({
                 f'experts_{k}': v

@@ -17,9 +17,10 @@ class DDPSwitchRecipeHook(SwitchRecipeHook):
     which is empty, so with ``MMDistributedDataParallel`` (registered in
     mmengine's root registry) it raises "Cannot access the `loss_module` of
     the model". This subclass unwraps any mmengine model wrapper; schedules
-    are written exactly as for :class:`SwitchRecipeHook`. mmlt's configs use
-    it for deferred re-weighting (DRW): ``action_epoch = DRW epoch + 1`` and
-    ``loss`` = the re-weighted loss (LDAM-DRW, RIDE).
+    are written exactly as for :class:`SwitchRecipeHook` (e.g. a pipeline or
+    loss switch at ``action_epoch``, 1-based). Deferred re-weighting (DRW)
+    does not need it: :class:`DeferredReweightingHook` switches the
+    re-weighting of the loss in place.
     """
 
     @staticmethod
