@@ -24,7 +24,11 @@ class LTListDataset(CustomDataset):
         data_root (str): Root of the image paths in the list.
         ann_file (str): The list file, relative to ``data_root`` or absolute.
         num_classes (int, optional): Number of classes. Defaults to the length
-            of ``metainfo['classes']`` (or the class's ``METAINFO``).
+            of ``metainfo['classes']`` (or the class's ``METAINFO``). Labels
+            are checked against it at load (``file:line`` in the error), and
+            :func:`mmlt.utils.get_class_counts` counts this many classes, so
+            a class without training images (the last one included) gets a
+            count of 0 that :class:`ClassCountsHook` and the losses name.
         **kwargs: Passed to :class:`mmpretrain.datasets.CustomDataset`.
     """
 

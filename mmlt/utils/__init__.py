@@ -1,9 +1,12 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-from .class_counts import check_class_counts, get_class_counts, unwrap_dataset
+from .class_counts import (check_class_counts, class_names_of,
+                           empty_classes_text, get_class_counts,
+                           unwrap_dataset)
 from .setup_env import (import_task_modules, setup_cpu_distributed,
                         teardown_distributed)
 
 __all__ = [
     'get_class_counts', 'check_class_counts', 'unwrap_dataset',
-    'import_task_modules', 'setup_cpu_distributed', 'teardown_distributed'
+    'class_names_of', 'empty_classes_text', 'import_task_modules',
+    'setup_cpu_distributed', 'teardown_distributed'
 ]

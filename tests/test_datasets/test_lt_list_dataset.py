@@ -113,3 +113,21 @@ def test_imagenet_lt_and_inat_splits_real(lt_splits_root):
         data_root=str(lt_splits_root), ann_file='iNaturalist18_val.txt')
     assert len(inat) == 24426
     assert np.bincount(inat.get_gt_labels()).tolist() == [3] * 8142
+
+
+def test_given_num_classes_is_honoured(tmp_path):
+    from mmlt.utils import check_class_counts, get_class_counts
+
+    # labels 0..2 only, but 5 classes declared: counts keep the last two
+    ann = _write(tmp_path, 'a.jpg 0\nb.jpg 2\nc.jpg 1\n')
+    ds = LTListDataset(data_root=str(tmp_path), ann_file=ann, num_classes=5)
+    assert ds.num_classes == 5
+    assert get_class_counts(ds).tolist() == [1, 1, 1, 0, 0]
+    # a training split without images of a class (the last included) is named
+    with pytest.raises(ValueError, match=r'class 3, 4 has 0 training images'):
+        check_class_counts(get_class_counts(ds), 'LDAMLoss')
+    # labels are checked against it at load, with file:line
+    with pytest.raises(
+            ValueError,
+            match=r'list\.txt:2: label 2 is out of range \[0, 2\)'):
+        LTListDataset(data_root=str(tmp_path), ann_file=ann, num_classes=2)

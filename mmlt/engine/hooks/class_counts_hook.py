@@ -7,7 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmlt.registry import DATASETS, HOOKS
-from mmlt.utils import get_class_counts
+from mmlt.utils import class_names_of, empty_classes_text, get_class_counts
 
 
 @HOOKS.register_module()
@@ -44,7 +44,14 @@ class ClassCountsHook(Hook):
         if self.counts is None:
             counts = [None]
             if get_rank() == 0:
-                counts[0] = get_class_counts(self._train_dataset(runner))
+                dataset = self._train_dataset(runner)
+                counts[0] = get_class_counts(dataset)
+                empty = empty_classes_text(counts[0], class_names_of(dataset))
+                if empty:
+                    runner.logger.warning(
+                        f'ClassCountsHook: in the train split, {empty}; '
+                        'losses and samplers that divide by the counts will '
+                        'refuse them (check the train list and num_classes).')
             broadcast_object_list(counts, src=0)
             self.counts = counts[0]
             runner.logger.info(

@@ -112,3 +112,31 @@ def test_hook_without_train_set_fails_clearly(tmp_path):
         ClassCountsHook()._get_counts(FakeRunner())
     hook = ClassCountsHook(class_counts=[3, 2])
     np.testing.assert_array_equal(hook._get_counts(FakeRunner()), [3, 2])
+
+
+def test_hook_names_empty_train_classes(tmp_path):
+    from mmengine.logging import MMLogger
+
+    from mmlt.datasets import LTListDataset
+    from mmlt.engine.hooks import ClassCountsHook
+
+    (tmp_path / 'l.txt').write_text('a 0\nb 1\n')
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file='l.txt',
+        metainfo=dict(classes=('cat', 'dog', 'owl')))
+
+    class Loop:
+        dataloader = type('Loader', (), {'dataset': ds})
+
+    class FakeRunner:
+        _train_loop = Loop()
+        logger = MMLogger.get_instance('test_hook_names_empty_train_classes')
+
+    messages = []
+    FakeRunner.logger.warning = messages.append
+    counts = ClassCountsHook()._get_counts(FakeRunner())
+    assert counts.tolist() == [1, 1, 0]
+    assert len(messages) == 1
+    assert 'train split' in messages[0]
+    assert 'class 2 (owl) has 0 training images' in messages[0]
