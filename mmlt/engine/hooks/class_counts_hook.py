@@ -76,8 +76,39 @@ class ClassCountsHook(Hook):
             return DATASETS.build(dataset_cfg)
         return dataset_cfg
 
+    @staticmethod
+    def check_heads(model) -> None:
+        """Raise a ValueError when a head's ``num_classes`` differs from the
+        number of class counts its loss holds (naming both numbers).
+
+        Checked for every module with an int ``num_classes`` and a
+        ``loss_module`` that has ``class_counts`` (``LDAMLoss``,
+        ``LogitAdjustedLoss``, ...), so a head built for another dataset
+        fails before the first iteration instead of with a tensor-size error
+        (or a silent 100-way training on 10 classes).
+
+        Args:
+            model (nn.Module): The (unwrapped) model.
+        """
+        for name, module in model.named_modules():
+            num_classes = getattr(module, 'num_classes', None)
+            loss = getattr(module, 'loss_module', None)
+            counts = getattr(loss, 'class_counts', None)
+            if (not isinstance(num_classes, int) or counts is None
+                    or isinstance(num_classes, bool)):
+                continue
+            if num_classes != len(counts):
+                raise ValueError(
+                    f'{type(module).__name__} ({name or "model"}) has '
+                    f'num_classes={num_classes} but its '
+                    f'{type(loss).__name__} got class counts for '
+                    f'{len(counts)} classes (the training set): set the '
+                    f"head's num_classes to {len(counts)}, or use the "
+                    'dataset the head was built for.')
+
     def _dispatch(self, runner, with_model=True, with_metrics=True):
         targets = []
+        model = None
         if with_model:
             model = runner.model
             if is_model_wrapper(model):
@@ -92,11 +123,12 @@ class ClassCountsHook(Hook):
             t for t in targets if hasattr(t, 'set_class_counts')
             and getattr(t, 'class_counts', None) is None
         ]
-        if not targets:  # nothing needs them: the train set is not read
-            return
-        counts = self._get_counts(runner)
-        for target in targets:
-            target.set_class_counts(counts)
+        if targets:  # else nothing needs them: the train set is not read
+            counts = self._get_counts(runner)
+            for target in targets:
+                target.set_class_counts(counts)
+        if model is not None:
+            self.check_heads(model)
 
     def before_train(self, runner) -> None:
         self._dispatch(runner)

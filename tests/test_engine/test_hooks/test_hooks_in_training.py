@@ -140,3 +140,32 @@ def test_hook_names_empty_train_classes(tmp_path):
     assert len(messages) == 1
     assert 'train split' in messages[0]
     assert 'class 2 (owl) has 0 training images' in messages[0]
+
+
+@pytest.mark.parametrize('loss', ['LDAMLoss', 'LogitAdjustedLoss'])
+def test_head_num_classes_differs_from_class_counts(loss):
+    """A 100-way head on a 10-class train set fails before the first
+    iteration, naming both numbers."""
+    from mmlt.engine.hooks import ClassCountsHook
+    from mmlt.registry import MODELS
+
+    head = MODELS.build(
+        dict(
+            type='CosineClsHead',
+            num_classes=100,
+            in_channels=8,
+            loss=dict(type=loss)))
+
+    class FakeRunner:
+        model = torch.nn.Sequential(head)
+        _val_loop = _test_loop = None
+
+    hook = ClassCountsHook(class_counts=[5] * 10)
+    with pytest.raises(
+            ValueError,
+            match=rf'CosineClsHead \(0\) has num_classes=100 but its {loss} '
+            r'got class counts for 10 classes'):
+        hook.before_train(FakeRunner())
+    assert head.loss_module.class_counts.tolist() == [5] * 10
+    head.num_classes = 10  # matching head: no error
+    hook.before_train(FakeRunner())
