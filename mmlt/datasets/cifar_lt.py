@@ -8,6 +8,7 @@ import numpy as np
 from mmpretrain.datasets import CIFAR10, CIFAR100
 
 from mmlt.registry import DATASETS
+from .image_errors import check_not_empty
 from .lt_profile import (check_imb_factor, long_tailed_counts,
                          select_long_tailed)
 
@@ -113,6 +114,7 @@ class _CIFARLTMixin:
 
     @staticmethod
     def _read_rgb(path: str) -> np.ndarray:
+        check_not_empty(path, 'CIFAR-LT')
         try:
             img = mmcv.imread(path, channel_order='rgb')
         except Exception as e:  # noqa: BLE001 - re-raised with the path

@@ -7,18 +7,20 @@ from mmengine.fileio import list_from_file
 from mmpretrain.datasets import CustomDataset
 
 from mmlt.registry import DATASETS
+from .image_errors import EmptyImageFileMixin
 
 
 @DATASETS.register_module()
-class LTListDataset(CustomDataset):
+class LTListDataset(EmptyImageFileMixin, CustomDataset):
     """A long-tailed dataset read from a ``relative/path label`` list.
 
     The format of the ImageNet-LT, Places-LT and iNaturalist 2018 split files
     (OLTR / classifier-balancing). Compared with :class:`CustomDataset` it
     checks its inputs and fails with one clear message: a missing data root or
     list file (path named), a malformed line (``file:line``) or a label outside
-    ``[0, num_classes)``. Labels are cached so ``get_gt_labels()`` (used for
-    class counts) is cheap.
+    ``[0, num_classes)``; a zero-byte image file is named when its sample
+    fails to load (:class:`EmptyImageFileMixin`). Labels are cached so
+    ``get_gt_labels()`` (used for class counts) is cheap.
 
     Args:
         data_root (str): Root of the image paths in the list.

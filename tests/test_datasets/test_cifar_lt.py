@@ -205,3 +205,12 @@ def test_missing_split_folder_lists_the_accepted_layouts(tmp_path):
     (tmp_path / 'train').mkdir()
     with pytest.raises(FileNotFoundError, match=r'test.*cifar-10-batches-py/'):
         CIFAR10LT(data_root=str(tmp_path), split='test')
+
+
+def test_zero_byte_image_is_named(tmp_path):
+    for name in CIFAR10LT.METAINFO['classes']:
+        d = tmp_path / 'train' / name
+        d.mkdir(parents=True)
+        (d / '0001.jpg').write_bytes(b'')
+    with pytest.raises(OSError, match=r'0001\.jpg is empty \(0 bytes\)'):
+        CIFAR10LT(data_root=str(tmp_path), imb_factor=1)

@@ -131,3 +131,23 @@ def test_given_num_classes_is_honoured(tmp_path):
             ValueError,
             match=r'list\.txt:2: label 2 is out of range \[0, 2\)'):
         LTListDataset(data_root=str(tmp_path), ann_file=ann, num_classes=2)
+
+
+def test_zero_byte_image_is_named(tmp_path):
+    (tmp_path / 'empty.jpg').write_bytes(b'')
+    ann = _write(tmp_path, 'empty.jpg 0\n')
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file=ann,
+        pipeline=[dict(type='LoadImageFromFile')])
+    with pytest.raises(OSError, match=r'empty\.jpg is empty \(0 bytes\)'):
+        ds[0]
+    # other errors pass unchanged
+    (tmp_path / 'bad.jpg').write_bytes(b'garbage')
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file=_write(tmp_path, 'bad.jpg 0\n', 'bad.txt'),
+        pipeline=[dict(type='LoadImageFromFile')])
+    with pytest.raises(Exception, match='bad.jpg') as info:
+        ds[0]
+    assert '0 bytes' not in str(info.value)
