@@ -19,6 +19,7 @@ from mmengine.utils import mkdir_or_exist
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 # isort: off
+from mmlt.engine.hooks import check_class_counts_source  # noqa: E402
 from mmlt.utils import import_task_modules  # noqa: E402
 from mmlt.utils import setup_cpu_distributed  # noqa: E402
 from mmlt.utils import teardown_distributed  # noqa: E402
@@ -110,6 +111,8 @@ def main():
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    # a metric needing class counts fails now, not after an epoch
+    check_class_counts_source(runner, ('test_evaluator', ))
     runner.test()
     if args.per_class_out and is_main_process():
         write_per_class(runner, args.per_class_out)

@@ -169,3 +169,22 @@ def test_short_real_training_beats_chance(cifar10_jpg_root, tmp_path):
     # CIFAR-10-LT IF100 gave 21.5% top-1 here)
     assert metrics['lt/top1'] > 15, metrics
     assert metrics['lt/many'] > 15, metrics
+
+
+def test_train_without_class_counts_fails_before_the_first_epoch(
+        demo_data_root, tmp_path):
+    cfg = tiny_cfg(demo_data_root, tmp_path / 'work', epochs=1)
+    cfg.default_hooks.pop('class_counts')
+    config = _dump(cfg, tmp_path / 'cfg.py')
+    proc = subprocess.run([PY, 'tools/train.py', config],
+                          cwd=REPO,
+                          env=_env(),
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert 'ShotAccuracy needs the per-class training counts' in out, \
+        out[-3000:]
+    assert 'Epoch(train)' not in out
+    assert not list((tmp_path / 'work').rglob('*.pth'))

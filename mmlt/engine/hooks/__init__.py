@@ -1,5 +1,5 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-from .class_counts_hook import ClassCountsHook
+from .class_counts_hook import ClassCountsHook, check_class_counts_source
 from .classifier_retraining_hook import ClassifierRetrainingHook
 from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
@@ -11,8 +11,8 @@ from .meta_mask_curriculum_hook import MetaMaskCurriculumHook, meta_mask_prob
 from .rho_ramp_hook import RhoRampHook
 
 __all__ = [
-    'ClassCountsHook', 'ClassifierRetrainingHook', 'DDPSwitchRecipeHook',
-    'DeferredResamplingHook', 'DeferredReweightingHook', 'LossWeightRampHook',
-    'MetaMaskCurriculumHook', 'meta_mask_prob', 'KNNGraphHook',
-    'LogitsBankHook', 'RhoRampHook'
+    'ClassCountsHook', 'check_class_counts_source', 'ClassifierRetrainingHook',
+    'DDPSwitchRecipeHook', 'DeferredResamplingHook', 'DeferredReweightingHook',
+    'LossWeightRampHook', 'MetaMaskCurriculumHook', 'meta_mask_prob',
+    'KNNGraphHook', 'LogitsBankHook', 'RhoRampHook'
 ]

@@ -1,12 +1,12 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmlt.registry import DATASETS, HOOKS
+from mmlt.registry import DATASETS, HOOKS, METRICS
 from mmlt.utils import class_names_of, empty_classes_text, get_class_counts
 
 
@@ -141,3 +141,71 @@ class ClassCountsHook(Hook):
 
     def before_test(self, runner) -> None:
         self._dispatch(runner)
+
+
+def _metric_cfgs(evaluator) -> list:
+    """The metric configs of an evaluator config (dict, list or Evaluator)."""
+    if evaluator is None:
+        return []
+    if isinstance(evaluator, dict):
+        if 'metrics' in evaluator:
+            return _metric_cfgs(evaluator['metrics'])
+        return [evaluator]
+    if isinstance(evaluator, (list, tuple)):
+        return [m for item in evaluator for m in _metric_cfgs(item)]
+    return list(getattr(evaluator, 'metrics', []))  # a built Evaluator
+
+
+VAL_FIELDS = ('val_evaluator', )
+
+
+def check_class_counts_source(runner,
+                              fields: Sequence[str] = VAL_FIELDS) -> None:
+    """Fail before the first iteration when a metric needs the training
+    class counts (e.g. ``ShotAccuracy``) and nothing will give them.
+
+    Without this check such a metric raises only when it first evaluates,
+    after a whole epoch has trained and been saved. The counts are given when
+    the runner has a :class:`ClassCountsHook` (mmlt's default runtime lists
+    one under ``default_hooks.class_counts``) or the metric has
+    ``class_counts=`` or ``ann_file=``. ``tools/train.py`` and
+    ``tools/test.py`` call it right after building the runner.
+
+    Args:
+        runner (Runner): A built runner (its ``hooks`` and ``cfg`` are read).
+        fields (Sequence[str]): Evaluator fields of the config to check:
+            ``('val_evaluator', )`` for training, ``('test_evaluator', )``
+            for testing.
+
+    Raises:
+        ValueError: Naming the field and the metric.
+    """
+    if any(isinstance(h, ClassCountsHook) for h in runner.hooks):
+        return
+    for field in fields:
+        loader = field.replace('evaluator', 'dataloader')
+        if runner.cfg.get(loader, None) is None:
+            continue  # e.g. --no-validate
+        for metric in _metric_cfgs(runner.cfg.get(field, None)):
+            if isinstance(metric, dict):
+                kind = metric.get('type', None)
+                try:
+                    cls = METRICS.get(kind) if isinstance(kind, str) else kind
+                except Exception:  # noqa: BLE001 - unknown scope: not ours
+                    cls = None
+                given = (
+                    metric.get('class_counts', None) is not None
+                    or metric.get('ann_file', None) is not None)
+            else:
+                cls = type(metric)
+                given = getattr(metric, 'class_counts', None) is not None
+            if cls is None or given or not hasattr(cls, 'set_class_counts'):
+                continue
+            raise ValueError(
+                f'{field}: {cls.__name__} needs the per-class training '
+                'counts, but the runner has no ClassCountsHook and the metric '
+                'has no `class_counts=` or `ann_file=`; it would fail only '
+                'after the first epoch. Add '
+                "default_hooks.class_counts=dict(type='ClassCountsHook') (as "
+                "mmlt's configs/_base_/default_runtime.py does) or give the "
+                'metric `class_counts=` / `ann_file=`.')

@@ -169,3 +169,37 @@ def test_head_num_classes_differs_from_class_counts(loss):
     assert head.loss_module.class_counts.tolist() == [5] * 10
     head.num_classes = 10  # matching head: no error
     hook.before_train(FakeRunner())
+
+
+def test_metric_without_class_counts_fails_before_training():
+    from mmlt.engine.hooks import ClassCountsHook, check_class_counts_source
+
+    def runner(hooks, **cfg):
+        base = dict(val_dataloader=dict(), test_dataloader=dict())
+        base.update(cfg)
+        return type('FakeRunner', (), {'hooks': hooks, 'cfg': Config(base)})()
+
+    shot = dict(type='ShotAccuracy', topk=(1, 5))
+    with pytest.raises(
+            ValueError,
+            match=r'val_evaluator: ShotAccuracy needs the per-class '
+            r'training counts, but the runner has no ClassCountsHook'):
+        check_class_counts_source(runner([], val_evaluator=shot))
+    with pytest.raises(ValueError, match='test_evaluator: ShotAccuracy'):
+        check_class_counts_source(
+            runner([], test_evaluator=[dict(type='Accuracy'), shot]),
+            ('test_evaluator', ))
+    with pytest.raises(ValueError, match='ShotAccuracy'):
+        check_class_counts_source(
+            runner([], val_evaluator=dict(type='Evaluator', metrics=[shot])))
+    # counts will arrive, or are not needed: no error
+    check_class_counts_source(runner([ClassCountsHook()], val_evaluator=shot))
+    check_class_counts_source(
+        runner([], val_evaluator=dict(shot, class_counts=[3, 2])))
+    check_class_counts_source(
+        runner([], val_evaluator=dict(shot, ann_file='train.txt')))
+    check_class_counts_source(
+        runner([], val_evaluator=shot, val_dataloader=None))
+    check_class_counts_source(runner([], val_evaluator=dict(type='Accuracy')))
+    check_class_counts_source(
+        runner([], val_evaluator=dict(type='NoSuchMetric')))
