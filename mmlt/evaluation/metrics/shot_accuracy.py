@@ -1,5 +1,4 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-import json
 import os.path as osp
 import warnings
 from typing import List, Optional, Sequence, Union
@@ -11,6 +10,7 @@ from mmengine.fileio import list_from_file
 from mmengine.utils import mkdir_or_exist
 
 from mmlt.registry import METRICS
+from mmlt.utils import dump_json
 
 GROUPS = ('many', 'medium', 'few')
 
@@ -66,7 +66,8 @@ class ShotAccuracy(BaseMetric):
         ann_file (str, optional): Train list to count classes from.
         num_bins (int): Bins of the ECE. Defaults to 15.
         per_class_out (str, optional): Write per-class results to this JSON
-            file after each evaluation.
+            file after each evaluation (strict JSON: an empty shot group's
+            NaN is written as ``null``).
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Metric name prefix. Defaults to ``'lt'``.
     """
@@ -190,6 +191,5 @@ class ShotAccuracy(BaseMetric):
             summary=metrics)
         if self.per_class_out:
             mkdir_or_exist(osp.dirname(osp.abspath(self.per_class_out)))
-            with open(self.per_class_out, 'w') as f:
-                json.dump(self.per_class, f, indent=1)
+            dump_json(self.per_class, self.per_class_out)
         return metrics

@@ -109,3 +109,27 @@ def test_pred_label_only_has_no_ece():
         None, [dict(gt_label=torch.tensor([1]), pred_label=torch.tensor([1]))])
     m = metric.compute_metrics(metric.results)
     assert m['few'] == 100 and 'ece' not in m
+
+
+def _strict_loads(text):
+
+    def reject(name):
+        raise ValueError(f'not strict JSON: {name}')
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_empty_group_is_null_in_per_class_json(tmp_path):
+    out = tmp_path / 'per_class.json'
+    metric = ShotAccuracy(
+        topk=(1, ), class_counts=[500, 300], per_class_out=str(out))
+    with pytest.warns(UserWarning, match='"few" group'):
+        m = _run(metric, [0, 1], [[.9, .1], [.2, .8]])
+    assert math.isnan(m['few'])  # the metric itself still reports NaN
+    text = out.read_text()
+    assert 'NaN' not in text
+    dumped = _strict_loads(text)
+    assert dumped['summary']['few'] is None
+    assert dumped['summary']['medium'] is None
+    assert dumped['summary']['many'] == 100
+    assert math.isnan(metric.per_class['summary']['few'])  # in memory: NaN
