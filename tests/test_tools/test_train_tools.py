@@ -188,3 +188,49 @@ def test_train_without_class_counts_fails_before_the_first_epoch(
         out[-3000:]
     assert 'Epoch(train)' not in out
     assert not list((tmp_path / 'work').rglob('*.pth'))
+
+
+def _fake_python(path, tag):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'#!/usr/bin/env bash\necho "{tag} $@"\n')
+    path.chmod(0o755)
+
+
+def test_dist_scripts_pick_the_repo_venv_python(tmp_path):
+    """``PYTHON`` if set, else ``<repo>/.venv/bin/python``, else ``python``
+    on the PATH (no real launch: fake interpreters echo their arguments)."""
+    repo = tmp_path / 'repo'
+    (repo / 'tools').mkdir(parents=True)
+    for script in ('dist_train.sh', 'dist_test.sh'):
+        (repo / 'tools' / script).write_text(
+            (REPO / 'tools' / script).read_text())
+    _fake_python(tmp_path / 'bin' / 'python', 'PATH-PYTHON')
+    env = dict(os.environ)
+    env.pop('PYTHON', None)
+    env['PATH'] = f'{tmp_path / "bin"}:{env["PATH"]}'
+
+    def launch(script, *args, **extra):
+        proc = subprocess.run(['bash', f'tools/{script}', *args],
+                              cwd=repo,
+                              env={
+                                  **env,
+                                  **extra
+                              },
+                              capture_output=True,
+                              text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    out = launch('dist_train.sh', 'cfg.py', '2')
+    assert out.startswith('PATH-PYTHON -m torch.distributed.run')
+    assert 'tools/train.py cfg.py --launcher pytorch' in out
+    _fake_python(repo / '.venv' / 'bin' / 'python', 'VENV-PYTHON')
+    out = launch('dist_train.sh', 'cfg.py', '2')
+    assert out.startswith('VENV-PYTHON -m torch.distributed.run')
+    out = launch('dist_test.sh', 'cfg.py', 'ckpt.pth', '2')
+    assert out.startswith('VENV-PYTHON -m torch.distributed.run')
+    assert 'tools/test.py cfg.py ckpt.pth --launcher pytorch' in out
+    _fake_python(tmp_path / 'mine', 'MY-PYTHON')
+    out = launch('dist_test.sh', 'c', 'k', '1', PYTHON=str(tmp_path / 'mine'))
+    assert out.startswith('MY-PYTHON -m torch.distributed.run')
