@@ -12,6 +12,9 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
     # the per-class train counts for losses, heads and ShotAccuracy
     class_counts=dict(type='ClassCountsHook'),
+    # stop at the first NaN/inf loss, naming the terms and the parameters,
+    # before a NaN checkpoint is written
+    finite_loss=dict(type='FiniteLossHook'),
 )
 
 # the long-tailed protocol: top-1/5, many/medium/few, mean per-class, ECE
