@@ -41,11 +41,13 @@ class LossSpy(Hook):
 def test_default_runtime_has_the_hook(demo_data_root, tmp_path):
     runner = Runner.from_cfg(_cfg(demo_data_root, tmp_path))
     hooks = [type(h).__name__ for h in runner.hooks]
-    assert 'FiniteLossHook' in hooks
-    # before the checkpoint is written at an epoch end; after the per
-    # iteration sync of the loss values
+    assert 'FiniteLossHook' in hooks and 'SyncBuffersHook' in hooks
+    # after the per iteration sync of the loss values; at an epoch end
+    # before the buffers are averaged over ranks and before the checkpoint
+    # is written (validation runs after all after_train_epoch hooks)
     assert hooks.index('RuntimeInfoHook') < hooks.index('FiniteLossHook')
-    assert hooks.index('FiniteLossHook') < hooks.index('CheckpointHook')
+    assert hooks.index('FiniteLossHook') < hooks.index('SyncBuffersHook')
+    assert hooks.index('SyncBuffersHook') < hooks.index('CheckpointHook')
 
 
 def test_huge_lr_stops_at_the_first_nan_loss(demo_data_root, tmp_path):
