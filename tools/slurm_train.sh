@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: GPUS=8 bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [args]
+# Usage: [PYTHON=/path/to/python] GPUS=8 bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [args]
 set -x
 PARTITION=$1
 JOB_NAME=$2
@@ -10,8 +10,17 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 PY_ARGS=${@:5}
+# The interpreter: $PYTHON if set, else the repo's .venv (made by
+# `make install`) when it exists, else `python` on the PATH.
+REPO_DIR="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -x "$REPO_DIR/.venv/bin/python" ]; then
+    DEFAULT_PYTHON="$REPO_DIR/.venv/bin/python"
+else
+    DEFAULT_PYTHON=python
+fi
+PYTHON=${PYTHON:-$DEFAULT_PYTHON}
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
+PYTHONPATH="$REPO_DIR":$PYTHONPATH \
 srun -p ${PARTITION} \
     --job-name=${JOB_NAME} \
     --gres=gpu:${GPUS_PER_NODE} \
@@ -20,4 +29,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u tools/train.py ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}
+    "$PYTHON" -u tools/train.py ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}

@@ -6,7 +6,6 @@ of :class:`ShotAccuracy` to ``DIR/per_class.json`` and a plot of per-class
 accuracy against training frequency to ``DIR/per_class.png``.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -19,6 +18,8 @@ from mmengine.utils import mkdir_or_exist
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 # isort: off
+from mmlt.engine.hooks import check_class_counts_source  # noqa: E402
+from mmlt.utils import dump_json  # noqa: E402
 from mmlt.utils import import_task_modules  # noqa: E402
 from mmlt.utils import setup_cpu_distributed  # noqa: E402
 from mmlt.utils import teardown_distributed  # noqa: E402
@@ -93,8 +94,8 @@ def write_per_class(runner, out_dir):
         return
     mkdir_or_exist(out_dir)
     per_class = metrics[0].per_class
-    with open(osp.join(out_dir, 'per_class.json'), 'w') as f:
-        json.dump(per_class, f, indent=1)
+    # strict JSON: an empty shot group's NaN is written as null
+    dump_json(per_class, osp.join(out_dir, 'per_class.json'))
     png = plot_per_class_accuracy(per_class, osp.join(out_dir,
                                                       'per_class.png'))
     runner.logger.info(f'Per-class results written to {out_dir} ({png}).')
@@ -110,6 +111,8 @@ def main():
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    # a metric needing class counts fails now, not after an epoch
+    check_class_counts_source(runner, ('test_evaluator', ))
     runner.test()
     if args.per_class_out and is_main_process():
         write_per_class(runner, args.per_class_out)

@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 # isort: off
+from mmlt.engine.hooks import check_class_counts_source  # noqa: E402
 from mmlt.utils import import_task_modules  # noqa: E402
 from mmlt.utils import setup_cpu_distributed  # noqa: E402
 from mmlt.utils import teardown_distributed  # noqa: E402
@@ -122,6 +123,8 @@ def main():
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    # a metric needing class counts fails now, not after an epoch
+    check_class_counts_source(runner, ('val_evaluator', ))
     runner.train()
     teardown_distributed(cpu_distributed)
 

@@ -12,6 +12,13 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
     # the per-class train counts for losses, heads and ShotAccuracy
     class_counts=dict(type='ClassCountsHook'),
+    # stop at the first NaN/inf loss, naming the terms and the parameters,
+    # before a NaN checkpoint is written
+    finite_loss=dict(type='FiniteLossHook'),
+    # DDP: average BatchNorm running stats over ranks at each epoch end
+    # (before CheckpointHook and validation), so in-training validation and
+    # the checkpoint see the same model; a no-op without DDP
+    sync_buffers=dict(type='SyncBuffersHook'),
 )
 
 # the long-tailed protocol: top-1/5, many/medium/few, mean per-class, ECE

@@ -8,7 +8,9 @@ import numpy as np
 from mmpretrain.datasets import CIFAR10, CIFAR100
 
 from mmlt.registry import DATASETS
-from .lt_profile import long_tailed_counts, select_long_tailed
+from .image_errors import check_not_empty
+from .lt_profile import (check_imb_factor, long_tailed_counts,
+                         select_long_tailed)
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
@@ -46,8 +48,10 @@ class _CIFARLTMixin:
                 '(train/<class>/*.jpg, test/<class>/*.jpg).')
         # Validates the profile early: a bad imb_factor fails at build time.
         self.img_num_per_cls = None
-        long_tailed_counts(
-            len(self.METAINFO['classes']), 1, imb_factor, imb_type)
+        check_imb_factor(imb_factor)
+        if imb_type not in ('exp', 'step'):
+            raise ValueError(
+                f"imb_type must be 'exp' or 'step', got {imb_type!r}.")
         self.imb_factor = imb_factor
         self.imb_type = imb_type
         self.selection = selection
@@ -61,11 +65,39 @@ class _CIFARLTMixin:
                     and osp.isdir(osp.join(root, self.split)))
         return self.data_format == 'folder'
 
+    def _layouts(self) -> str:
+        """The data-root layouts mmlt accepts, for error messages."""
+        return (f'{type(self).__name__} accepts either the CIFAR python '
+                f'pickles in <data_root>/{self.base_folder}/ (as extracted '
+                f'from {self.filename}) or an image tree '
+                '<data_root>/train/<class name>/*.jpg and '
+                '<data_root>/test/<class name>/*.jpg')
+
+    def _check_pickles(self) -> None:
+        """Raise a FileNotFoundError naming the missing pickles and the
+        accepted layouts when the pickle layout is incomplete and no download
+        was asked for."""
+        if self.download:
+            return
+        root = self.data_prefix['root']
+        folder = osp.join(root, self.base_folder)
+        missing = [
+            name for name, _ in self.train_list + self.test_list
+            if not osp.isfile(osp.join(folder, name))
+        ]
+        if missing:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: data root {root!r} has no usable '
+                f'CIFAR data ({len(missing)} file(s) missing from {folder}, '
+                f'e.g. {missing[0]!r}). {self._layouts()}. Set '
+                '`download=True` to fetch the pickles.')
+
     def _list_folder(self):
         split_dir = osp.join(self.data_prefix['root'], self.split)
         if not osp.isdir(split_dir):
             raise FileNotFoundError(
-                f'{type(self).__name__}: image folder {split_dir} not found.')
+                f'{type(self).__name__}: image folder {split_dir} not found. '
+                f'{self._layouts()}.')
         paths, labels = [], []
         for label, name in enumerate(self.METAINFO['classes']):
             class_dir = osp.join(split_dir, name)
@@ -82,6 +114,7 @@ class _CIFARLTMixin:
 
     @staticmethod
     def _read_rgb(path: str) -> np.ndarray:
+        check_not_empty(path, 'CIFAR-LT')
         try:
             img = mmcv.imread(path, channel_order='rgb')
         except Exception as e:  # noqa: BLE001 - re-raised with the path
@@ -98,6 +131,7 @@ class _CIFARLTMixin:
                 'img': self._read_rgb(paths[i]),
                 'gt_label': int(labels[i])
             } for i in keep]
+        self._check_pickles()
         data_list = super().load_data_list()
         labels = np.array([d['gt_label'] for d in data_list])
         return [data_list[i] for i in self._lt_indices(labels)]
@@ -108,7 +142,7 @@ class _CIFARLTMixin:
         num_classes = len(self.METAINFO['classes'])
         img_max = int(np.bincount(labels, minlength=num_classes).max())
         counts = long_tailed_counts(num_classes, img_max, self.imb_factor,
-                                    self.imb_type)
+                                    self.imb_type, self.METAINFO['classes'])
         self.img_num_per_cls = counts
         return select_long_tailed(labels, counts, self.selection, self.lt_seed)
 

@@ -7,12 +7,13 @@ from mmengine import list_from_file
 from mmpretrain.datasets import CUB
 
 from mmlt.registry import DATASETS
+from .image_errors import EmptyImageFileMixin
 
 __all__ = ['CUBMeta']
 
 
 @DATASETS.register_module()
-class CUBMeta(CUB):
+class CUBMeta(EmptyImageFileMixin, CUB):
     """CUB-200-2011 with per-image meta for MetaFormer (Diao et al., arXiv
     2203.02751): the 312 binary attributes or precomputed caption
     embeddings.

@@ -7,12 +7,13 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 
 from mmlt.registry import DATASETS
+from .image_errors import EmptyImageFileMixin
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png')
 
 
 @DATASETS.register_module()
-class ImageNetRLT(BaseDataset):
+class ImageNetRLT(EmptyImageFileMixin, BaseDataset):
     """ImageNet-R as a naturally long-tailed clustering benchmark.
 
     ImageNet-R (Hendrycks et al., *The Many Faces of Robustness*, ICCV 2021)

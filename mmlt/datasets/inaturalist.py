@@ -12,6 +12,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 
 from mmlt.registry import DATASETS
+from .image_errors import EmptyImageFileMixin
 
 __all__ = ['INaturalist', 'parse_date', 'parse_coordinates']
 
@@ -79,7 +80,7 @@ def _load_json(path: str, owner: str, what: str):
 
 
 @DATASETS.register_module()
-class INaturalist(BaseDataset):
+class INaturalist(EmptyImageFileMixin, BaseDataset):
     """iNaturalist 2017, 2018 or 2021 (Van Horn et al.) from the official
     COCO-style json files, long-tailed in the training split.
 

@@ -7,24 +7,30 @@ from mmengine.fileio import list_from_file
 from mmpretrain.datasets import CustomDataset
 
 from mmlt.registry import DATASETS
+from .image_errors import EmptyImageFileMixin
 
 
 @DATASETS.register_module()
-class LTListDataset(CustomDataset):
+class LTListDataset(EmptyImageFileMixin, CustomDataset):
     """A long-tailed dataset read from a ``relative/path label`` list.
 
     The format of the ImageNet-LT, Places-LT and iNaturalist 2018 split files
     (OLTR / classifier-balancing). Compared with :class:`CustomDataset` it
     checks its inputs and fails with one clear message: a missing data root or
     list file (path named), a malformed line (``file:line``) or a label outside
-    ``[0, num_classes)``. Labels are cached so ``get_gt_labels()`` (used for
-    class counts) is cheap.
+    ``[0, num_classes)``; a zero-byte image file is named when its sample
+    fails to load (:class:`EmptyImageFileMixin`). Labels are cached so
+    ``get_gt_labels()`` (used for class counts) is cheap.
 
     Args:
         data_root (str): Root of the image paths in the list.
         ann_file (str): The list file, relative to ``data_root`` or absolute.
         num_classes (int, optional): Number of classes. Defaults to the length
-            of ``metainfo['classes']`` (or the class's ``METAINFO``).
+            of ``metainfo['classes']`` (or the class's ``METAINFO``). Labels
+            are checked against it at load (``file:line`` in the error), and
+            :func:`mmlt.utils.get_class_counts` counts this many classes, so
+            a class without training images (the last one included) gets a
+            count of 0 that :class:`ClassCountsHook` and the losses name.
         **kwargs: Passed to :class:`mmpretrain.datasets.CustomDataset`.
     """
 

@@ -1,16 +1,33 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 """Long-tailed count profiles (Cao et al., LDAM-DRW, NeurIPS 2019)."""
-from typing import List
+import math
+from typing import List, Optional, Sequence
 
 import numpy as np
 
-__all__ = ['long_tailed_counts', 'select_long_tailed']
+__all__ = ['check_imb_factor', 'long_tailed_counts', 'select_long_tailed']
+
+
+def check_imb_factor(imb_factor: float) -> None:
+    """Raise a ValueError naming ``imb_factor`` unless it is a finite number
+    >= 1.
+
+    Args:
+        imb_factor (float): Imbalance factor ``n_max / n_min``.
+    """
+    if (isinstance(imb_factor, bool) or not isinstance(imb_factor,
+                                                       (int, float))
+            or not math.isfinite(imb_factor) or imb_factor < 1):
+        raise ValueError(
+            f'imb_factor is n_max / n_min and must be a finite number >= 1 '
+            f'(e.g. 100 for IF100), got {imb_factor!r}.')
 
 
 def long_tailed_counts(num_classes: int,
                        img_max: int,
                        imb_factor: float,
-                       imb_type: str = 'exp') -> List[int]:
+                       imb_type: str = 'exp',
+                       classes: Optional[Sequence[str]] = None) -> List[int]:
     """Per-class image counts of a long-tailed subset.
 
     ``exp``: ``n_c = int(img_max * (1 / imb_factor) ** (c / (C - 1)))``.
@@ -23,23 +40,40 @@ def long_tailed_counts(num_classes: int,
         imb_factor (float): Imbalance factor ``n_max / n_min`` (>= 1), e.g.
             100 for CIFAR-100-LT IF100.
         imb_type (str): ``'exp'`` or ``'step'``.
+        classes (Sequence[str], optional): Class names, only used to name
+            the first empty class in the error.
+
+    Raises:
+        ValueError: ``imb_factor`` is not a finite number >= 1, or is so
+            large that a class would keep 0 images (the error names
+            ``imb_factor``, its value and the first empty class).
     """
-    if not isinstance(imb_factor, (int, float)) or imb_factor < 1:
-        raise ValueError(
-            f'imb_factor is n_max / n_min and must be >= 1 (e.g. 100 for '
-            f'IF100), got {imb_factor!r}.')
+    check_imb_factor(imb_factor)
     if num_classes < 2:
         raise ValueError(f'num_classes must be >= 2, got {num_classes}.')
     ratio = 1.0 / imb_factor
     if imb_type == 'exp':
-        return [
+        counts = [
             int(img_max * ratio**(c / (num_classes - 1.0)))
             for c in range(num_classes)
         ]
-    if imb_type == 'step':
+    elif imb_type == 'step':
         half = num_classes // 2
-        return [img_max] * half + [int(img_max * ratio)] * (num_classes - half)
-    raise ValueError(f"imb_type must be 'exp' or 'step', got {imb_type!r}.")
+        counts = [img_max] * half + [int(img_max * ratio)] * (
+            num_classes - half)
+    else:
+        raise ValueError(
+            f"imb_type must be 'exp' or 'step', got {imb_type!r}.")
+    if min(counts) < 1:
+        empty = counts.index(min(counts))
+        name = f' ({classes[empty]!r})' if classes is not None and len(
+            classes) > empty else ''
+        raise ValueError(
+            f'imb_factor={imb_factor!r} is too large for {img_max} images in '
+            f'the head class: class {empty}{name} would get 0 training '
+            f'images ({imb_type} profile); keep imb_factor at most about '
+            f'{img_max}.')
+    return counts
 
 
 def select_long_tailed(labels: np.ndarray,

@@ -7,6 +7,7 @@ from mmengine import list_from_file
 from mmpretrain.datasets import BaseDataset
 
 from mmlt.registry import DATASETS
+from .image_errors import EmptyImageFileMixin
 
 __all__ = ['NABirds']
 
@@ -29,7 +30,7 @@ def _read_pairs(path: str, owner: str) -> Dict[str, str]:
 
 
 @DATASETS.register_module()
-class NABirds(BaseDataset):
+class NABirds(EmptyImageFileMixin, BaseDataset):
     """NABirds (Van Horn et al., CVPR 2015): 555 visual categories of North
     American birds, 23,929 train and 24,633 test images.
 

@@ -51,7 +51,8 @@ def plot_per_class_accuracy(per_class: dict,
         if idx.size:
             if idx[0] > 0:
                 ax.axvline(idx[0] - 0.5, color='gray', ls='--', lw=1)
-            val = summary.get(name, float('nan'))
+            val = summary.get(name, None)
+            val = float('nan') if val is None else val  # null in the JSON
             ax.text(
                 idx.mean(),
                 95,

@@ -5,7 +5,10 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-__all__ = ['get_class_counts', 'check_class_counts', 'unwrap_dataset']
+__all__ = [
+    'get_class_counts', 'check_class_counts', 'unwrap_dataset',
+    'class_names_of', 'empty_classes_text'
+]
 
 
 def unwrap_dataset(dataset):
@@ -39,8 +42,23 @@ def _num_classes(dataset) -> Optional[int]:
     dataset = unwrap_dataset(dataset)
     if hasattr(dataset, 'datasets'):
         return _num_classes(dataset.datasets[0])
+    given = getattr(dataset, 'num_classes', None)  # e.g. LTListDataset
+    if isinstance(given, (int, np.integer)) and not isinstance(given, bool):
+        return int(given)
     classes = getattr(dataset, 'metainfo', {}).get('classes', None)
     return len(classes) if classes is not None else None
+
+
+def class_names_of(dataset) -> Optional[Sequence[str]]:
+    """Class names of a (possibly wrapped) dataset, or None when unknown.
+
+    Args:
+        dataset: An mmengine/mmpretrain dataset, possibly wrapped.
+    """
+    dataset = unwrap_dataset(dataset)
+    if hasattr(dataset, 'datasets'):
+        return class_names_of(dataset.datasets[0])
+    return getattr(dataset, 'metainfo', {}).get('classes', None)
 
 
 def get_class_counts(dataset, num_classes: Optional[int] = None) -> np.ndarray:
@@ -49,9 +67,11 @@ def get_class_counts(dataset, num_classes: Optional[int] = None) -> np.ndarray:
     Args:
         dataset: An mmengine/mmpretrain dataset, possibly wrapped in
             ``ClassBalancedDataset``, ``RepeatDataset`` or ``ConcatDataset``.
-        num_classes (int, optional): Number of classes. Defaults to the length
-            of ``dataset.metainfo['classes']`` when available, else
-            ``max(label) + 1``.
+        num_classes (int, optional): Number of classes. Defaults to the
+            dataset's own ``num_classes`` (e.g. :class:`LTListDataset`), else
+            the length of ``dataset.metainfo['classes']`` when available, else
+            ``max(label) + 1``. Classes after the largest label therefore get
+            a count of 0 instead of being dropped.
 
     Returns:
         np.ndarray: int64 array of shape ``(num_classes, )``.
@@ -84,14 +104,36 @@ def check_class_counts(
                          f'counts, got shape {counts.shape}.')
     if (counts < 0).any():
         raise ValueError(f'{owner} got negative class counts: {counts}.')
-    zero = np.flatnonzero(counts == 0)
-    if zero.size:
-        names = [
-            f'{i} ({class_names[i]})' if class_names is not None else str(i)
-            for i in zero[:10]
-        ]
-        more = f' and {zero.size - 10} more' if zero.size > 10 else ''
+    empty = empty_classes_text(counts, class_names)
+    if empty:
         raise ValueError(
-            f'{owner} needs every class to have training images, but class '
-            f'{", ".join(names)}{more} has 0 training images.')
+            f'{owner} needs every class to have training images, but '
+            f'{empty}.')
     return counts
+
+
+def empty_classes_text(
+        counts: Sequence[int],
+        class_names: Optional[Sequence[str]] = None) -> Optional[str]:
+    """Name the classes with 0 training images (at most 10), or None.
+
+    Args:
+        counts (Sequence[int]): Training images per class.
+        class_names (Sequence[str], optional): Names to add to the indices.
+
+    Returns:
+        str | None: e.g. ``'class 1 (cat), 9 (truck) has 0 training images
+        (of 10 classes)'`` (the last class included), or None when every
+        class has images.
+    """
+    zero = np.flatnonzero(np.asarray(counts) == 0)
+    if not zero.size:
+        return None
+    names = [
+        f'{i} ({class_names[i]})'
+        if class_names is not None and i < len(class_names) else str(i)
+        for i in zero[:10]
+    ]
+    more = f' and {zero.size - 10} more' if zero.size > 10 else ''
+    return (f'class {", ".join(names)}{more} has 0 training images (of '
+            f'{len(counts)} classes)')

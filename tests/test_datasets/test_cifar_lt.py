@@ -148,3 +148,69 @@ def test_real_cifar10_lt_from_image_folder(cifar10_jpg_root):
 def test_cifar100lt_is_registered():
     from mmlt.registry import DATASETS
     assert DATASETS.get('CIFAR100LT') is CIFAR100LT
+
+
+@pytest.mark.parametrize('imb', [float('nan'), float('inf'), True, '100'])
+def test_non_finite_imb_factor_is_named(imb):
+    with pytest.raises(ValueError, match=r'imb_factor.*got'):
+        long_tailed_counts(10, 5000, imb)
+
+
+@pytest.mark.parametrize('imb', [float('nan'), float('inf')])
+def test_non_finite_imb_factor_at_build(tmp_path, imb):
+    with pytest.raises(ValueError, match=f'imb_factor.*{imb}'):
+        CIFAR10LT(data_root=str(tmp_path), imb_factor=imb)
+
+
+@pytest.mark.parametrize('imb,empty', [(1e4, 9), (1e6, 6)])
+def test_imb_factor_leaving_an_empty_class(imb, empty):
+    # CIFAR-10: 5000 head images; 1e4 empties the last class, 1e6 class 6.
+    with pytest.raises(ValueError) as info:
+        long_tailed_counts(
+            10, 5000, imb, classes=CIFAR10LT.METAINFO['classes'])
+    msg = str(info.value)
+    assert f'imb_factor={imb!r}' in msg
+    assert f'class {empty} ' in msg
+    assert repr(CIFAR10LT.METAINFO['classes'][empty]) in msg
+    with pytest.raises(ValueError, match='class 2 would get 0'):
+        long_tailed_counts(4, 10, 100, 'step')
+
+
+def test_imb_factor_too_large_for_the_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(CIFAR10LT, 'train_list', [['data_batch_1', None]])
+    monkeypatch.setattr(CIFAR10LT, 'test_list', [['test_batch', None]])
+    _write_fake_cifar10_pickles(tmp_path)  # 20 images per class
+    with pytest.raises(ValueError, match=r"imb_factor=100.*class \d+ \('"):
+        CIFAR10LT(data_root=str(tmp_path), imb_factor=100)
+
+
+@pytest.mark.parametrize('layout', ['empty', 'wrong'])
+def test_unusable_data_root_lists_the_accepted_layouts(tmp_path, layout):
+    if layout == 'wrong':
+        (tmp_path / 'images' / 'airplane').mkdir(parents=True)
+        (tmp_path / 'cifar-10-batches-py').mkdir()
+        (tmp_path / 'cifar-10-batches-py' / 'data_batch_1').write_bytes(b'x')
+    with pytest.raises(FileNotFoundError) as info:
+        CIFAR10LT(data_root=str(tmp_path))
+    msg = str(info.value)
+    assert str(tmp_path) in msg
+    assert 'cifar-10-batches-py/' in msg
+    assert 'train/<class name>/*.jpg' in msg
+    assert 'test/<class name>/*.jpg' in msg
+    with pytest.raises(FileNotFoundError, match='cifar-100-python/'):
+        CIFAR100LT(data_root=str(tmp_path))
+
+
+def test_missing_split_folder_lists_the_accepted_layouts(tmp_path):
+    (tmp_path / 'train').mkdir()
+    with pytest.raises(FileNotFoundError, match=r'test.*cifar-10-batches-py/'):
+        CIFAR10LT(data_root=str(tmp_path), split='test')
+
+
+def test_zero_byte_image_is_named(tmp_path):
+    for name in CIFAR10LT.METAINFO['classes']:
+        d = tmp_path / 'train' / name
+        d.mkdir(parents=True)
+        (d / '0001.jpg').write_bytes(b'')
+    with pytest.raises(OSError, match=r'0001\.jpg is empty \(0 bytes\)'):
+        CIFAR10LT(data_root=str(tmp_path), imb_factor=1)

@@ -113,3 +113,41 @@ def test_imagenet_lt_and_inat_splits_real(lt_splits_root):
         data_root=str(lt_splits_root), ann_file='iNaturalist18_val.txt')
     assert len(inat) == 24426
     assert np.bincount(inat.get_gt_labels()).tolist() == [3] * 8142
+
+
+def test_given_num_classes_is_honoured(tmp_path):
+    from mmlt.utils import check_class_counts, get_class_counts
+
+    # labels 0..2 only, but 5 classes declared: counts keep the last two
+    ann = _write(tmp_path, 'a.jpg 0\nb.jpg 2\nc.jpg 1\n')
+    ds = LTListDataset(data_root=str(tmp_path), ann_file=ann, num_classes=5)
+    assert ds.num_classes == 5
+    assert get_class_counts(ds).tolist() == [1, 1, 1, 0, 0]
+    # a training split without images of a class (the last included) is named
+    with pytest.raises(ValueError, match=r'class 3, 4 has 0 training images'):
+        check_class_counts(get_class_counts(ds), 'LDAMLoss')
+    # labels are checked against it at load, with file:line
+    with pytest.raises(
+            ValueError,
+            match=r'list\.txt:2: label 2 is out of range \[0, 2\)'):
+        LTListDataset(data_root=str(tmp_path), ann_file=ann, num_classes=2)
+
+
+def test_zero_byte_image_is_named(tmp_path):
+    (tmp_path / 'empty.jpg').write_bytes(b'')
+    ann = _write(tmp_path, 'empty.jpg 0\n')
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file=ann,
+        pipeline=[dict(type='LoadImageFromFile')])
+    with pytest.raises(OSError, match=r'empty\.jpg is empty \(0 bytes\)'):
+        ds[0]
+    # other errors pass unchanged
+    (tmp_path / 'bad.jpg').write_bytes(b'garbage')
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file=_write(tmp_path, 'bad.jpg 0\n', 'bad.txt'),
+        pipeline=[dict(type='LoadImageFromFile')])
+    with pytest.raises(Exception, match='bad.jpg') as info:
+        ds[0]
+    assert '0 bytes' not in str(info.value)

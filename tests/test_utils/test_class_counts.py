@@ -45,3 +45,24 @@ def test_zero_count_class_is_named():
     with pytest.raises(ValueError, match='LDAMLoss needs'):
         check_class_counts([], 'LDAMLoss')
     np.testing.assert_array_equal(check_class_counts([3, 1]), [3, 1])
+
+
+def test_empty_last_class_is_named(tmp_path):
+    from mmlt.utils import class_names_of, empty_classes_text
+
+    (tmp_path / 'l.txt').write_text('a 0\nb 1\nc 1\n')
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file='l.txt',
+        metainfo=dict(classes=('x', 'y', 'z')))
+    counts = get_class_counts(RepeatDataset(ds, times=2))
+    assert counts.tolist() == [1, 2, 0]
+    assert class_names_of(RepeatDataset(ds, times=2)) == ('x', 'y', 'z')
+    assert empty_classes_text(counts, ('x', 'y', 'z')) == \
+        'class 2 (z) has 0 training images (of 3 classes)'
+    assert empty_classes_text([1, 2]) is None
+    # the dataset's own num_classes beats max(label) + 1
+    ds = LTListDataset(
+        data_root=str(tmp_path), ann_file='l.txt', num_classes=4)
+    assert get_class_counts(ds).tolist() == [1, 2, 0, 0]
+    assert get_class_counts(ConcatDataset([ds, ds])).tolist() == [2, 4, 0, 0]

@@ -1,7 +1,6 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 """Clustering accuracy under Hungarian matching, NMI, ARI, macro-F1 and
 head / medium / tail accuracy for imbalanced clustering."""
-import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -10,6 +9,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.utils import mkdir_or_exist
 
 from mmlt.registry import METRICS
+from mmlt.utils import dump_json
 
 __all__ = [
     'ClusteringMetric', 'hungarian_match', 'normalized_mutual_info',
@@ -231,18 +231,12 @@ class ClusteringMetric(BaseMetric):
             self.matching = mapping
             if self.matching_out:
                 mkdir_or_exist(osp.dirname(osp.abspath(self.matching_out)))
-                with open(self.matching_out, 'w') as f:
-                    json.dump(
-                        dict(
-                            cluster_to_class=mapping.tolist(),
-                            class_accuracy=[
-                                None if np.isnan(a) else float(a)
-                                for a in class_acc
-                            ],
-                            class_support=support.tolist(),
-                            metrics=out),
-                        f,
-                        indent=1)
+                dump_json(
+                    dict(
+                        cluster_to_class=mapping.tolist(),
+                        class_accuracy=class_acc,
+                        class_support=support.tolist(),
+                        metrics=out), self.matching_out)
         return out
 
 

@@ -1,8 +1,8 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-import json
 import os.path as osp
+import re
 import warnings
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -11,6 +11,7 @@ from mmengine.fileio import list_from_file
 from mmengine.utils import mkdir_or_exist
 
 from mmlt.registry import METRICS
+from mmlt.utils import dump_json
 
 GROUPS = ('many', 'medium', 'few')
 
@@ -40,6 +41,69 @@ def expected_calibration_error(confidence: np.ndarray,
     return float(ece)
 
 
+SADE_TEST_DISTRIBUTIONS = ('forward50', 'forward25', 'forward10', 'forward5',
+                           'forward2', 'uniform', 'backward2', 'backward5',
+                           'backward10', 'backward25', 'backward50')
+
+_DISTRIBUTION = re.compile(r'^(forward|backward)(\d+(?:\.\d+)?)$')
+
+
+def parse_test_distribution(name: str) -> Tuple[str, float]:
+    """Split a test-distribution name into ``(kind, imbalance factor)``.
+
+    Args:
+        name (str): ``'uniform'``, ``'forward<IF>'`` or ``'backward<IF>'``
+            (e.g. ``'forward50'``, ``'backward2.5'``), with ``IF >= 1``.
+
+    Returns:
+        tuple[str, float]: ``('uniform', 1.0)``, ``('forward', IF)`` or
+        ``('backward', IF)``.
+    """
+    if name == 'uniform':
+        return 'uniform', 1.0
+    match = _DISTRIBUTION.match(name) if isinstance(name, str) else None
+    if match is None or float(match.group(2)) < 1:
+        raise ValueError(
+            f'test_distributions: {name!r} is not a test class distribution; '
+            "use 'uniform', 'forward<IF>' or 'backward<IF>' with an "
+            "imbalance factor IF >= 1, e.g. 'forward50', 'backward10'.")
+    return match.group(1), float(match.group(2))
+
+
+def distribution_class_prior(train_counts: Sequence[int],
+                             name: str) -> np.ndarray:
+    """The test class prior ``p`` of a SADE test-agnostic distribution.
+
+    Classes are ranked by training count, most frequent first (ties by class
+    index): rank ``r_c`` in ``0 .. C-1``. With imbalance factor ``IF``:
+
+    * forward-LT: ``p_c ∝ IF^(-r_c / (C - 1))`` (the test set is as
+      imbalanced as a train set with factor ``IF``, same head classes);
+    * backward-LT: ``p_c ∝ IF^(-(C - 1 - r_c) / (C - 1))`` (the order is
+      reversed: the training tail is the test head);
+    * uniform: ``p_c = 1 / C``.
+
+    Args:
+        train_counts (Sequence[int]): Training images per class.
+        name (str): See :func:`parse_test_distribution`.
+
+    Returns:
+        np.ndarray: ``p``, shape ``(C, )``, summing to 1.
+    """
+    kind, factor = parse_test_distribution(name)
+    counts = np.asarray(train_counts)
+    num_classes = len(counts)
+    rank = np.empty(num_classes, dtype=np.float64)
+    rank[np.argsort(-counts, kind='stable')] = np.arange(num_classes)
+    if kind == 'uniform' or num_classes < 2:
+        prior = np.ones(num_classes)
+    else:
+        if kind == 'backward':
+            rank = num_classes - 1 - rank
+        prior = np.power(factor, -rank / (num_classes - 1))
+    return prior / prior.sum()
+
+
 @METRICS.register_module()
 class ShotAccuracy(BaseMetric):
     """Long-tailed accuracy: overall, per class and per shot group.
@@ -56,6 +120,29 @@ class ShotAccuracy(BaseMetric):
     ``path label`` train list), else from :class:`ClassCountsHook`, which reads
     the train dataset.
 
+    Test-agnostic evaluation (``test_distributions``): the protocol of SADE
+    (Zhang et al., *Self-Supervised Aggregation of Diverse Experts for
+    Test-Agnostic Long-Tailed Recognition*, NeurIPS 2022), which evaluates
+    one model on test sets whose class distribution is forward-LT (as
+    imbalanced as training), uniform or backward-LT (reversed). Here each
+    such accuracy is computed from the per-class accuracies ``acc_c`` of the
+    (balanced) test set as the expected accuracy under the test class prior
+    ``p`` (see :func:`distribution_class_prior`): classes are ranked by
+    training count, most frequent first (rank ``r_c`` in ``0 .. C-1``), and
+
+    * ``forward<IF>``: ``p_c ∝ IF^(-r_c / (C - 1))``,
+    * ``backward<IF>``: ``p_c ∝ IF^(-(C - 1 - r_c) / (C - 1))``,
+    * ``uniform``: ``p_c = 1 / C`` (equals ``mean_class_acc``),
+
+    and the reported value (%) is ``sum_c p_c * acc_c``. Classes absent from
+    the test set are left out and ``p`` renormalised over the others. SADE
+    subsamples the test set to ``int(n_max * IF^(-r_c/(C-1)))`` images per
+    class; this is the expectation of that accuracy, without the sampling
+    noise and the rounding (SADE's ``test_all_cifar.py`` builds its test
+    sets from the class index, which is the training-count order of
+    CIFAR-LT). Each distribution is reported under its own name
+    (``lt/forward50``, ``lt/uniform``, ``lt/backward50``, ...).
+
     Args:
         topk (int | Sequence[int]): Top-k accuracies. Defaults to (1, 5).
         many_thr (int): Many-shot classes have more than this many training
@@ -65,8 +152,16 @@ class ShotAccuracy(BaseMetric):
         class_counts (Sequence[int], optional): Training images per class.
         ann_file (str, optional): Train list to count classes from.
         num_bins (int): Bins of the ECE. Defaults to 15.
+        test_distributions (Sequence[str], optional): Also report the
+            accuracy under these test class distributions (test-agnostic
+            evaluation, see above): ``'uniform'``, ``'forward<IF>'`` or
+            ``'backward<IF>'`` with an imbalance factor ``IF >= 1``.
+            ``SADE_TEST_DISTRIBUTIONS`` holds SADE's CIFAR set
+            (forward 50/25/10/5/2, uniform, backward 2/5/10/25/50). Defaults
+            to None (not reported).
         per_class_out (str, optional): Write per-class results to this JSON
-            file after each evaluation.
+            file after each evaluation (strict JSON: an empty shot group's
+            NaN is written as ``null``).
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Metric name prefix. Defaults to ``'lt'``.
     """
@@ -80,6 +175,7 @@ class ShotAccuracy(BaseMetric):
                  ann_file: Optional[str] = None,
                  num_bins: int = 15,
                  per_class_out: Optional[str] = None,
+                 test_distributions: Optional[Sequence[str]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -91,6 +187,11 @@ class ShotAccuracy(BaseMetric):
         self.few_thr = few_thr
         self.num_bins = num_bins
         self.per_class_out = per_class_out
+        if isinstance(test_distributions, str):
+            test_distributions = (test_distributions, )
+        self.test_distributions = tuple(test_distributions or ())
+        for name in self.test_distributions:
+            parse_test_distribution(name)  # a bad name fails at build time
         self.class_counts = None
         self.per_class = None
         if class_counts is not None:
@@ -175,6 +276,9 @@ class ShotAccuracy(BaseMetric):
                 warnings.warn(f'ShotAccuracy: no test class is in the '
                               f'"{name}" group; reporting NaN.')
                 metrics[name] = float('nan')
+        for name in self.test_distributions:
+            prior = distribution_class_prior(self.class_counts, name)[present]
+            metrics[name] = float((prior / prior.sum() * acc[present]).sum())
         if not np.isnan(conf).any():
             metrics['ece'] = expected_calibration_error(
                 conf, correct, self.num_bins) * 100
@@ -190,6 +294,5 @@ class ShotAccuracy(BaseMetric):
             summary=metrics)
         if self.per_class_out:
             mkdir_or_exist(osp.dirname(osp.abspath(self.per_class_out)))
-            with open(self.per_class_out, 'w') as f:
-                json.dump(self.per_class, f, indent=1)
+            dump_json(self.per_class, self.per_class_out)
         return metrics

@@ -112,3 +112,94 @@ def test_hook_without_train_set_fails_clearly(tmp_path):
         ClassCountsHook()._get_counts(FakeRunner())
     hook = ClassCountsHook(class_counts=[3, 2])
     np.testing.assert_array_equal(hook._get_counts(FakeRunner()), [3, 2])
+
+
+def test_hook_names_empty_train_classes(tmp_path):
+    from mmengine.logging import MMLogger
+
+    from mmlt.datasets import LTListDataset
+    from mmlt.engine.hooks import ClassCountsHook
+
+    (tmp_path / 'l.txt').write_text('a 0\nb 1\n')
+    ds = LTListDataset(
+        data_root=str(tmp_path),
+        ann_file='l.txt',
+        metainfo=dict(classes=('cat', 'dog', 'owl')))
+
+    class Loop:
+        dataloader = type('Loader', (), {'dataset': ds})
+
+    class FakeRunner:
+        _train_loop = Loop()
+        logger = MMLogger.get_instance('test_hook_names_empty_train_classes')
+
+    messages = []
+    FakeRunner.logger.warning = messages.append
+    counts = ClassCountsHook()._get_counts(FakeRunner())
+    assert counts.tolist() == [1, 1, 0]
+    assert len(messages) == 1
+    assert 'train split' in messages[0]
+    assert 'class 2 (owl) has 0 training images' in messages[0]
+
+
+@pytest.mark.parametrize('loss', ['LDAMLoss', 'LogitAdjustedLoss'])
+def test_head_num_classes_differs_from_class_counts(loss):
+    """A 100-way head on a 10-class train set fails before the first
+    iteration, naming both numbers."""
+    from mmlt.engine.hooks import ClassCountsHook
+    from mmlt.registry import MODELS
+
+    head = MODELS.build(
+        dict(
+            type='CosineClsHead',
+            num_classes=100,
+            in_channels=8,
+            loss=dict(type=loss)))
+
+    class FakeRunner:
+        model = torch.nn.Sequential(head)
+        _val_loop = _test_loop = None
+
+    hook = ClassCountsHook(class_counts=[5] * 10)
+    with pytest.raises(
+            ValueError,
+            match=rf'CosineClsHead \(0\) has num_classes=100 but its {loss} '
+            r'got class counts for 10 classes'):
+        hook.before_train(FakeRunner())
+    assert head.loss_module.class_counts.tolist() == [5] * 10
+    head.num_classes = 10  # matching head: no error
+    hook.before_train(FakeRunner())
+
+
+def test_metric_without_class_counts_fails_before_training():
+    from mmlt.engine.hooks import ClassCountsHook, check_class_counts_source
+
+    def runner(hooks, **cfg):
+        base = dict(val_dataloader=dict(), test_dataloader=dict())
+        base.update(cfg)
+        return type('FakeRunner', (), {'hooks': hooks, 'cfg': Config(base)})()
+
+    shot = dict(type='ShotAccuracy', topk=(1, 5))
+    with pytest.raises(
+            ValueError,
+            match=r'val_evaluator: ShotAccuracy needs the per-class '
+            r'training counts, but the runner has no ClassCountsHook'):
+        check_class_counts_source(runner([], val_evaluator=shot))
+    with pytest.raises(ValueError, match='test_evaluator: ShotAccuracy'):
+        check_class_counts_source(
+            runner([], test_evaluator=[dict(type='Accuracy'), shot]),
+            ('test_evaluator', ))
+    with pytest.raises(ValueError, match='ShotAccuracy'):
+        check_class_counts_source(
+            runner([], val_evaluator=dict(type='Evaluator', metrics=[shot])))
+    # counts will arrive, or are not needed: no error
+    check_class_counts_source(runner([ClassCountsHook()], val_evaluator=shot))
+    check_class_counts_source(
+        runner([], val_evaluator=dict(shot, class_counts=[3, 2])))
+    check_class_counts_source(
+        runner([], val_evaluator=dict(shot, ann_file='train.txt')))
+    check_class_counts_source(
+        runner([], val_evaluator=shot, val_dataloader=None))
+    check_class_counts_source(runner([], val_evaluator=dict(type='Accuracy')))
+    check_class_counts_source(
+        runner([], val_evaluator=dict(type='NoSuchMetric')))

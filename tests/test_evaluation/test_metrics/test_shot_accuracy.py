@@ -109,3 +109,101 @@ def test_pred_label_only_has_no_ece():
         None, [dict(gt_label=torch.tensor([1]), pred_label=torch.tensor([1]))])
     m = metric.compute_metrics(metric.results)
     assert m['few'] == 100 and 'ece' not in m
+
+
+def _strict_loads(text):
+
+    def reject(name):
+        raise ValueError(f'not strict JSON: {name}')
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_empty_group_is_null_in_per_class_json(tmp_path):
+    out = tmp_path / 'per_class.json'
+    metric = ShotAccuracy(
+        topk=(1, ), class_counts=[500, 300], per_class_out=str(out))
+    with pytest.warns(UserWarning, match='"few" group'):
+        m = _run(metric, [0, 1], [[.9, .1], [.2, .8]])
+    assert math.isnan(m['few'])  # the metric itself still reports NaN
+    text = out.read_text()
+    assert 'NaN' not in text
+    dumped = _strict_loads(text)
+    assert dumped['summary']['few'] is None
+    assert dumped['summary']['medium'] is None
+    assert dumped['summary']['many'] == 100
+    assert math.isnan(metric.per_class['summary']['few'])  # in memory: NaN
+
+
+def test_distribution_class_prior_by_hand():
+    from mmlt.evaluation.metrics import distribution_class_prior
+
+    # C = 4, IF = 8: IF^(-r/3) = 1, 1/2, 1/4, 1/8 for ranks 0..3
+    np.testing.assert_allclose(
+        distribution_class_prior([200, 50, 20, 3], 'forward8'),
+        np.array([8, 4, 2, 1]) / 15)
+    np.testing.assert_allclose(
+        distribution_class_prior([200, 50, 20, 3], 'backward8'),
+        np.array([1, 2, 4, 8]) / 15)
+    # ranked by training count, not by class index
+    np.testing.assert_allclose(
+        distribution_class_prior([3, 200, 20, 50], 'forward8'),
+        np.array([1, 8, 2, 4]) / 15)
+    np.testing.assert_allclose(
+        distribution_class_prior([3, 200, 20, 50], 'uniform'), [.25] * 4)
+    # ties keep the class order; C = 2, IF = 4: 1 and 1/4
+    np.testing.assert_allclose(
+        distribution_class_prior([5, 5], 'forward4'), [.8, .2])
+    np.testing.assert_allclose(
+        distribution_class_prior([5, 5], 'backward4'), [.2, .8])
+
+
+def test_test_agnostic_accuracy_by_hand():
+    from mmlt.evaluation.metrics import SADE_TEST_DISTRIBUTIONS
+
+    gts = [0, 0, 1, 1, 2, 3, 3, 3]
+    scores = [
+        [.7, .1, .1, .1],
+        [.1, .6, .2, .1],
+        [.1, .7, .1, .1],
+        [.6, .3, .05, .05],
+        [.1, .1, .5, .3],
+        [.9, .0, .0, .1],
+        [.1, .1, .2, .6],
+        [.5, .3, .1, .1],
+    ]
+    metric = ShotAccuracy(
+        topk=(1, ),
+        class_counts=COUNTS,
+        test_distributions=('forward8', 'uniform', 'backward8'))
+    m = _run(metric, gts, scores)
+    acc = [50, 50, 100, 100 / 3]  # per class, classes already in count order
+    assert m['forward8'] == pytest.approx(
+        (8 * acc[0] + 4 * acc[1] + 2 * acc[2] + 1 * acc[3]) / 15)
+    assert m['forward8'] == pytest.approx(833.3333333 / 15)
+    assert m['backward8'] == pytest.approx(
+        (1 * acc[0] + 2 * acc[1] + 4 * acc[2] + 8 * acc[3]) / 15)
+    assert m['uniform'] == pytest.approx(m['mean_class_acc'])
+    # a class absent from the test set is left out, p renormalised
+    metric = ShotAccuracy(
+        topk=(1, ), class_counts=COUNTS, test_distributions='forward8')
+    m = _run(metric, gts[:5], scores[:5])  # class 3 absent
+    assert m['forward8'] == pytest.approx(
+        (8 * acc[0] + 4 * acc[1] + 2 * acc[2]) / 14)
+    assert SADE_TEST_DISTRIBUTIONS == ('forward50', 'forward25', 'forward10',
+                                       'forward5', 'forward2', 'uniform',
+                                       'backward2', 'backward5', 'backward10',
+                                       'backward25', 'backward50')
+    m = _run(
+        ShotAccuracy(
+            topk=(1, ),
+            class_counts=COUNTS,
+            test_distributions=SADE_TEST_DISTRIBUTIONS), gts, scores)
+    assert all(name in m for name in SADE_TEST_DISTRIBUTIONS)
+
+
+@pytest.mark.parametrize('name', ['sideways3', 'forward0.5', 'forward', 'LT'])
+def test_bad_test_distribution_is_named(name):
+    with pytest.raises(
+            ValueError, match=rf"test_distributions: '{name}' is not"):
+        ShotAccuracy(class_counts=COUNTS, test_distributions=[name])
