@@ -212,15 +212,19 @@ def common_views(pipeline: list) -> list:
 def scale_epoch_settings(cfg, epochs: int) -> None:
     """Scale the epoch-valued settings of the config's hooks (those a hook
     class lists in ``epoch_args``) from the config's length to
-    ``epochs``."""
+    ``epochs``; a setting of one epoch or more stays at least one epoch
+    (e.g. MDCS's 20-epoch ramp of a 400-epoch schedule on a 10-epoch
+    budget)."""
     from mmlt.registry import HOOKS
     length = cfg.train_cfg.max_epochs
     hooks = list(cfg.get('custom_hooks', []) or [])
     hooks += [h for h in (cfg.get('default_hooks') or {}).values() if h]
     for hook in hooks:
         for key in getattr(HOOKS.get(hook['type']), 'epoch_args', ()):
-            if hook.get(key) is not None:
-                hook[key] = int(round(hook[key] * epochs / length))
+            value = hook.get(key)
+            if value is not None:
+                scaled = int(round(value * epochs / length))
+                hook[key] = max(scaled, 1) if value >= 1 else scaled
 
 
 def build_cfg(name: str, config: str, stage1: Optional[str], args, root):

@@ -91,6 +91,30 @@ def test_common_views_keep_strong_view_operations():
             ] == ['RandomCrop', 'RandomFlip', 'AutoAugment', 'Cutout']
 
 
+def test_epoch_settings_scale_to_the_budget(tmp_path):
+    """DRW / stage-switch / ramp epochs scale with the budget; a setting of
+    at least one epoch never scales to 0 (MDCS's 20-epoch ramp of 400 epochs
+    at 10 epochs would be 0.5, which LossWeightRampHook refuses); SHIKE is
+    also tested at the end of stage 1."""
+    import mmlt  # noqa: F401
+    tool = _tool()
+    args = _args(tool, tmp_path, '--epochs', '10')
+    methods = tool.resolve_methods(['LDAM-DRW', 'MDCS', 'SHIKE'])
+    cfgs = {
+        name: tool.build_cfg(name, config, stage1, args, 'root')
+        for name, (config, stage1) in methods.items()
+    }
+
+    def hook(cfg, kind):
+        return [h for h in cfg.custom_hooks if h['type'] == kind][0]
+
+    assert hook(cfgs['LDAM-DRW'], 'DeferredReweightingHook').start_epoch == 8
+    assert hook(cfgs['MDCS'], 'LossWeightRampHook').ramp_epochs == 1
+    assert hook(cfgs['SHIKE'], 'ClassifierRetrainingHook').start_epoch == 9
+    assert cfgs['SHIKE'].train_cfg.val_begin == 9
+    assert 'val_begin' not in cfgs['LDAM-DRW'].train_cfg
+
+
 def test_bad_method_names(tmp_path):
     tool = _tool()
     with pytest.raises(SystemExit, match='unknown method'):
