@@ -160,7 +160,9 @@ def stratified_subset(dataset_cfg, size, seed):
     import numpy as np
 
     from mmlt.registry import DATASETS
-    labels = np.asarray(DATASETS.build(dataset_cfg).get_gt_labels())
+    # labels only: no pipeline (a MultiView one needs the default scope)
+    labels = np.asarray(
+        DATASETS.build(dict(dataset_cfg, pipeline=[])).get_gt_labels())
     rng = np.random.default_rng(seed)
     keep = []
     for c in np.unique(labels):
