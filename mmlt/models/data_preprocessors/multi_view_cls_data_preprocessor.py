@@ -11,8 +11,9 @@ class MultiViewClsDataPreprocessor(ClsDataPreprocessor):
     every image.
 
     With a ``MultiView`` train pipeline the dataloader yields one stacked
-    ``(B, C, H, W)`` input per view (``default_collate``) or, per image, a
-    list of its views (``pseudo_collate``). Every view is
+    ``(B, C, H, W)`` input per view (``default_collate``) or one sequence of
+    ``B`` images per view (mmengine's ``pseudo_collate``, the Runner's
+    default, transposes every sample's list of views). Every view is
     preprocessed as a batch of its own (BGR->RGB, normalisation, padding) and
     the views are concatenated along the batch, in pipeline order:
     ``(V * B, C, H, W)``; the ``B`` data samples are left as they are, so a
@@ -38,8 +39,12 @@ class MultiViewClsDataPreprocessor(ClsDataPreprocessor):
         if training and self.batch_augments is not None:
             raise ValueError('MultiViewClsDataPreprocessor: batch '
                              'augmentations do not support several views.')
-        if isinstance(inputs[0], (list, tuple)):  # per image: its views
-            inputs = [list(view) for view in zip(*inputs)]
+        # pseudo_collate: one sequence of B images per view, already in
+        # view order (transposing it again would pair each image's views)
+        inputs = [
+            list(view) if isinstance(view, (list, tuple)) else view
+            for view in inputs
+        ]
         views = [
             super(MultiViewClsDataPreprocessor, self).forward(
                 dict(inputs=view, data_samples=data.get('data_samples')),

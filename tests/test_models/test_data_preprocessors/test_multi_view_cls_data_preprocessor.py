@@ -38,12 +38,27 @@ def test_views_in_pipeline_order_default_collate():
 
 
 def test_pseudo_collate_layout_and_single_view():
+    """The Runner's default collate (mmengine ``pseudo_collate``) of
+    ``MultiView`` samples: all weak views first, in sample order, then all
+    strong views, aligned with the data samples (a per-image interleaving
+    would pair images with the wrong labels)."""
+    from mmengine.dataset import pseudo_collate
     pre = MultiViewClsDataPreprocessor(**KW)
-    weak, strong = _views()
-    per_image = [[weak[i], strong[i]] for i in range(2)]
-    out = pre(dict(inputs=per_image, data_samples=None), True)
-    ref = pre(dict(inputs=[weak, strong], data_samples=None), True)
+    weak, strong = _views(batch=3)
+    weak[1], strong[1] = 50, 150  # tell the samples apart
+    weak[2], strong[2] = 60, 160
+    samples = [DataSample().set_gt_label(i) for i in (0, 1, 2)]
+    batch = pseudo_collate([
+        dict(inputs=[weak[i], strong[i]], data_samples=samples[i])
+        for i in range(3)
+    ])
+    out = pre(batch, True)
+    ref = pre(dict(inputs=[weak, strong], data_samples=samples), True)
     torch.testing.assert_close(out['inputs'], ref['inputs'])
+    assert [s.gt_label.item() for s in out['data_samples']] == [0, 1, 2]
+    # rows 0..2 are the weak views of samples 0, 1, 2
+    assert out['inputs'][1, 0, 0, 0].item() == pytest.approx((50 - 10) / 2)
+    assert out['inputs'][4, 0, 0, 0].item() == pytest.approx((150 - 10) / 2)
     single = pre(dict(inputs=weak, data_samples=None), False)
     torch.testing.assert_close(
         single['inputs'],
