@@ -160,6 +160,7 @@ def stratified_subset(dataset_cfg, size, seed):
     import numpy as np
 
     from mmlt.registry import DATASETS
+
     # labels only: no pipeline (a MultiView one needs the default scope)
     labels = np.asarray(
         DATASETS.build(dict(dataset_cfg, pipeline=[])).get_gt_labels())
