@@ -253,28 +253,35 @@ def check_ride_router(repo, official, x) -> bool:
     return ok
 
 
-def check_ride_r50(repo: str) -> bool:
+def fb_resnet50_pair(repo: str, title: str, source: str, config: str,
+                     **kwargs) -> tuple:
+    """Build the official ImageNet ResNet-50 (3 experts) of ``source`` with
+    ``kwargs``, convert its weights into the model of ``config``; return
+    ``(official, ours, x)`` in float64 for the forward checks."""
     from mmlt.utils.official_checkpoints import convert_expert_resnet
-    print('RIDE ResNet-50, 3 experts (ImageNet-LT), 224x224:')
+    print(f'{title} ResNet-50, 3 experts (ImageNet-LT), 224x224:')
     stub = types.ModuleType('utils')
     stub.autocast = contextlib.nullcontext
     nets = ocode.load_official(
-        repo,
-        'model/fb_resnets/RIDEResNet.py',
-        'official_ride_r50',
-        stubs={'utils': stub})
+        repo, source, f'official_{title.lower()}_r50', stubs={'utils': stub})
     torch.manual_seed(0)
     official = nets.ResNet(
         nets.Bottleneck, [3, 4, 6, 3],
         num_experts=3,
         num_classes=1000,
         reduce_dimension=True,
-        use_norm=True).double()
+        use_norm=True,
+        **kwargs).double()
     ocode.randomise_bn(official)
-    ours = build_mmlt(
-        'configs/ride/ride-3e_r50_8xb32-100e_imagenetlt.py').double()
+    ours = build_mmlt(config).double()
     load_converted(official, ours, convert_expert_resnet)
-    x = torch.randn(2, 3, 224, 224, dtype=torch.float64)
+    return official, ours, torch.randn(2, 3, 224, 224, dtype=torch.float64)
+
+
+def check_ride_r50(repo: str) -> bool:
+    official, ours, x = fb_resnet50_pair(
+        repo, 'RIDE', 'model/fb_resnets/RIDEResNet.py',
+        'configs/ride/ride-3e_r50_8xb32-100e_imagenetlt.py')
     ok = True
     for mode in ('eval', 'train'):
         official.train(mode == 'train')
@@ -373,28 +380,12 @@ def check_mdcs_r32(repo: str, steps: int = 3) -> bool:
 
 
 def check_mdcs_r50(repo: str) -> bool:
-    from mmlt.utils.official_checkpoints import convert_expert_resnet
-    print('MDCS ResNet-50, 3 experts (ImageNet-LT), 224x224:')
-    stub = types.ModuleType('utils')
-    stub.autocast = contextlib.nullcontext
-    nets = ocode.load_official(
+    official, ours, x = fb_resnet50_pair(
         repo,
+        'MDCS',
         'model/fb_resnets/Expert_ResNet.py',
-        'official_mdcs_r50',
-        stubs={'utils': stub})
-    torch.manual_seed(0)
-    official = nets.ResNet(
-        nets.Bottleneck, [3, 4, 6, 3],
-        num_experts=3,
-        num_classes=1000,
-        reduce_dimension=True,
-        use_norm=True,
-        returns_feat=True).double()
-    ocode.randomise_bn(official)
-    ours = build_mmlt(
-        'configs/mdcs/mdcs_r50_4xb64-400e_imagenetlt.py').double()
-    load_converted(official, ours, convert_expert_resnet)
-    x = torch.randn(2, 3, 224, 224, dtype=torch.float64)
+        'configs/mdcs/mdcs_r50_4xb64-400e_imagenetlt.py',
+        returns_feat=True)
     ok = True
     for mode in ('eval', 'train'):
         official.train(mode == 'train')
