@@ -160,3 +160,17 @@ def test_built_config_matches_its_snapshot(path):
         '--update and review the new file')
     diff = tool.diff(json.loads(snapshot.read_text()), tool.built_config(path))
     assert not diff, f'{path} changed:\n' + '\n'.join(diff)
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_config_has_the_safety_hooks(path):
+    """Every shipped config, also those starting from an mmdet or
+    mmpretrain base (no mmlt default runtime), stops at the first NaN/inf
+    loss and syncs BatchNorm buffers over DDP ranks before validation and
+    checkpointing."""
+    if path.startswith('configs/apa_det/'):
+        pytest.importorskip('mmdet', reason='detection configs need mmdet')
+    hooks = Config.fromfile(str(REPO / path)).default_hooks
+    types = {k: (v or {}).get('type') for k, v in hooks.items()}
+    assert types.get('finite_loss', '').endswith('FiniteLossHook'), types
+    assert types.get('sync_buffers') == 'SyncBuffersHook', types

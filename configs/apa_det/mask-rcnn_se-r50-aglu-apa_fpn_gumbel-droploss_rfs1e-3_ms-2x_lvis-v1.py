@@ -103,3 +103,10 @@ optim_wrapper = dict(
         custom_keys=dict(
             lambda_param=dict(decay_mult=0.), kappa_param=dict(
                 decay_mult=0.))))
+
+# mmlt's runtime safety hooks (mmdet's default_runtime has neither): stop at
+# the first NaN/inf loss before a NaN checkpoint is written, and average the
+# BatchNorm buffers over DDP ranks before validation and checkpointing.
+default_hooks = dict(
+    finite_loss=dict(type='mmpretrain.FiniteLossHook'),
+    sync_buffers=dict(type='SyncBuffersHook'))

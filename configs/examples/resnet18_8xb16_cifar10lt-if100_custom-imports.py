@@ -17,3 +17,10 @@ val_evaluator = dict(_delete_=True, type='ShotAccuracy', topk=(1, 5))
 test_evaluator = val_evaluator
 # The hook that gives the class counts to the loss and the metric.
 custom_hooks = [dict(type='ClassCountsHook')]
+# mmlt's safety hooks (in mmlt's own default runtime; added here because this
+# config starts from mmpretrain's): stop at the first NaN/inf loss before a
+# NaN checkpoint is written; average BatchNorm buffers over DDP ranks before
+# validation and checkpointing.
+default_hooks = dict(
+    finite_loss=dict(type='FiniteLossHook'),
+    sync_buffers=dict(type='SyncBuffersHook'))
