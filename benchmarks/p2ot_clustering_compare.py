@@ -1,7 +1,8 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-"""Imbalanced clustering of CIFAR-10-LT IF100 on CPU: P²OT vs SP²OT vs
-UOT vs balanced Sinkhorn pseudo-labels vs k-means, same features, same
-budget.
+"""Imbalanced clustering on CPU: P²OT vs SP²OT vs UOT vs balanced Sinkhorn
+pseudo-labels vs k-means, same features, same budget, on CIFAR-10-LT IF100
+(``--dataset cifar10lt``) or Tiny-ImageNet-200-LT IF100
+(``--dataset tinyimagenetlt``).
 
 Features: a ResNet-32 (mmlt's ``ResNet32Cifar``) trained here *with labels
 on a disjoint split*: a seeded random subset (``--backbone-images``, default
@@ -13,9 +14,17 @@ used to train it. The backbone is then frozen; its global-average-pooled
 64-d features of ``--views`` random crops/flips of every LT training image
 (and of the clean images) are computed once.
 
+Tiny-ImageNet-200-LT (``../shared/data/tiny-imagenet-200-lt.tgz``: 21,549
+train images, 500 ... 5 per class, classes already indexed by descending
+count; the balanced 10,000-image val split is the test set): the **same**
+CIFAR-10 backbone (trained on CIFAR-10 images only, so disjoint from this
+data set; ``--backbone-dir`` points at the CIFAR run's work dir, trained
+there first if missing), applied to the images resized to 32 px. No
+Tiny-ImageNet label is used before the evaluation. K = 200.
+
 Clustering (every method gets the same features, head initialisation,
 optimiser, schedule, batch and number of steps): a :class:`CosineClusterHead`
-(10 unit prototypes, logits x10) trained with the swapped two-view soft
+(K unit prototypes, logits x10) trained with the swapped two-view soft
 cross-entropy on the pseudo-labels of
 
 - ``p2ot``: :class:`PartialOTPseudoLabeler`, rho 0.1 -> 1 (sigmoid ramp per
@@ -31,15 +40,16 @@ cross-entropy on the pseudo-labels of
 plus ``kmeans`` (spherical k-means, k-means++ seeding, on the clean
 features). Adam 5e-4, cosine to 5e-7 per epoch, batch 512, ``--epochs``
 epochs; the last epoch is reported. Metrics (:class:`ClusteringMetric`) on
-the balanced 10k test set and on the LT training set: ACC (mean per-class
+the balanced test set and on the LT training set: ACC (mean per-class
 accuracy after Hungarian matching), NMI, ARI, macro-F1, head / medium /
-tail = classes 0-2 / 3-6 / 7-9 (the paper's 30/40/30 split; classes are
-indexed by descending training count).
+tail = the first 30 % / middle 40 % / last 30 % of the classes (the
+paper's split; classes are indexed by descending training count).
 
-The run reported in ``configs/p2ot/README.md``::
+The runs reported in ``configs/p2ot/README.md``::
 
-    python benchmarks/p2ot_cifar10lt_compare.py --seeds 0 1 2 \\
-        --work-dir work_dirs/p2ot_cifar10lt_compare
+    python benchmarks/p2ot_clustering_compare.py --seeds 0 1 2
+    python benchmarks/p2ot_clustering_compare.py --dataset tinyimagenetlt \\
+        --seeds 0 1 2
 """
 import argparse
 import json
@@ -67,9 +77,10 @@ from mmlt.models.heads import CosineClusterHead
 from mmlt.ot import KNNGraph, partial_ot_pseudo_labels
 
 REPO = Path(__file__).resolve().parents[1]
-ARCHIVE = Path(
-    os.environ.get('MMLT_SHARED_DATA',
-                   REPO.parent / 'shared' / 'data')) / 'cifar10-jpg.tgz'
+SHARED = Path(
+    os.environ.get('MMLT_SHARED_DATA', REPO.parent / 'shared' / 'data'))
+ARCHIVE = SHARED / 'cifar10-jpg.tgz'
+TINY_ARCHIVE = SHARED / 'tiny-imagenet-200-lt.tgz'
 CACHE = Path(
     os.environ.get('MMLT_TEST_CACHE',
                    Path.home() / '.cache' / 'mmlt' / 'test-data'))
@@ -82,7 +93,13 @@ METHODS = ('p2ot', 'sp2ot', 'uot', 'sinkhorn', 'kmeans')
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--dataset',
+        choices=['cifar10lt', 'tinyimagenetlt'],
+        default='cifar10lt')
     parser.add_argument('--data-root', help='extracted cifar10/ tree')
+    parser.add_argument(
+        '--tiny-root', help='extracted tiny-imagenet-200-lt/ tree')
     parser.add_argument(
         '--methods', nargs='+', default=list(METHODS), choices=METHODS)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
@@ -101,7 +118,13 @@ def parse_args(argv=None):
         help='precomputed augmented views per image')
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument(
-        '--work-dir', default='work_dirs/p2ot_cifar10lt_compare')
+        '--work-dir',
+        help='default: work_dirs/p2ot_<dataset>_compare (features, results)')
+    parser.add_argument(
+        '--backbone-dir',
+        default='work_dirs/p2ot_cifar10lt_compare',
+        help='tinyimagenetlt: where the CIFAR-10 backbone is cached (the '
+        'cifar10lt work dir)')
     parser.add_argument(
         '--diagnose',
         action='store_true',
@@ -111,7 +134,10 @@ def parse_args(argv=None):
         '--results',
         default='results.json',
         help='file name of the results in the work dir')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.work_dir is None:
+        args.work_dir = f'work_dirs/p2ot_{args.dataset}_compare'
+    return args
 
 
 def log(msg):
@@ -132,6 +158,45 @@ def cifar10_root(data_root=None) -> str:
             tar.extractall(CACHE, filter='data')
         marker.touch()
     return str(out)
+
+
+def tiny_root(data_root=None) -> str:
+    if data_root:
+        return data_root
+    out = CACHE / 'tiny-imagenet-200-lt'
+    marker = CACHE / '.tiny-imagenet-200-lt.done'
+    if not marker.exists():
+        if not TINY_ARCHIVE.exists():
+            raise FileNotFoundError(
+                f'{TINY_ARCHIVE} not found; pass --tiny-root pointing at an '
+                'extracted tiny-imagenet-200-lt/ tree.')
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(TINY_ARCHIVE) as tar:
+            tar.extractall(CACHE, filter='data')
+        marker.touch()
+    return str(out)
+
+
+def load_list(root, ann_file, cache, size=32):
+    """The images of a ``path label`` list as uint8 (N, 3, size, size) RGB
+    (area-resized; grayscale files become 3 channels) + labels."""
+    if osp.isfile(cache):
+        data = np.load(cache)
+        return torch.from_numpy(data['x']), data['y']
+    images, labels = [], []
+    with open(osp.join(root, ann_file)) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            path, label = line.rsplit(maxsplit=1)
+            img = mmcv.imread(osp.join(root, path), channel_order='rgb')
+            images.append(
+                mmcv.imresize(img, (size, size), interpolation='area'))
+            labels.append(int(label))
+    x = np.stack(images).transpose(0, 3, 1, 2).copy()
+    y = np.array(labels, dtype=np.int64)
+    np.savez(cache, x=x, y=y)
+    return torch.from_numpy(x), y
 
 
 def load_split(root, split, cache):
@@ -301,10 +366,10 @@ def labeler_cfg(method):
         **base)
 
 
-def train_head(method, train_views, clean_train, seed, epochs):
+def train_head(method, train_views, clean_train, seed, epochs, k=10):
     """The clustering head on frozen features with one pseudo-labeler."""
     torch.manual_seed(seed)
-    head = CosineClusterHead(64, 10, pseudo_labeler=labeler_cfg(method))
+    head = CosineClusterHead(64, k, pseudo_labeler=labeler_cfg(method))
     labeler = head.pseudo_labeler
     if method == 'sp2ot':
         labeler.set_graph(KNNGraph.from_features(clean_train, k=20, sigma=2.0))
@@ -370,29 +435,35 @@ def diagnose(head, clean_train):
     return out
 
 
-def evaluate(pred, gt):
+def evaluate(pred, gt, k=10):
     pred, gt = np.asarray(pred), np.asarray(gt)
-    metric = ClusteringMetric(num_classes=10)
+    metric = ClusteringMetric(num_classes=k)
     res = metric.compute(pred, gt)
-    res['sizes'] = np.bincount(pred, minlength=10).tolist()
+    res['sizes'] = np.bincount(pred, minlength=k).tolist()
     res['matching'] = metric.matching.tolist()
     mapped = metric.matching[pred]
     res['class_acc'] = [
-        round(100 * float((mapped[gt == c] == c).mean()), 2) for c in range(10)
+        round(100 * float((mapped[gt == c] == c).mean()), 2) for c in range(k)
     ]
     return res
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    MMLogger.get_current_instance().setLevel(logging.WARNING)  # init logs
-    torch.set_num_threads(args.threads)
-    os.makedirs(args.work_dir, exist_ok=True)
+def _sizes(sizes):
+    if len(sizes) <= 20:
+        return sizes
+    s = sorted(sizes, reverse=True)
+    return (f'largest {s[:5]}, smallest {s[-5:]}, '
+            f'{sum(v == 0 for v in s)} empty')
+
+
+def prepare_data(args):
+    """The frozen backbone and the LT train / balanced test images."""
     root = cifar10_root(args.data_root)
-    x_all, y_all = load_split(root, 'train',
-                              osp.join(args.work_dir, 'train.npz'))
-    x_test, y_test = load_split(root, 'test',
-                                osp.join(args.work_dir, 'test.npz'))
+    backbone_dir = args.work_dir if args.dataset == 'cifar10lt' else \
+        args.backbone_dir
+    os.makedirs(backbone_dir, exist_ok=True)
+    x_all, y_all = load_split(root, 'train', osp.join(backbone_dir,
+                                                      'train.npz'))
     counts = long_tailed_counts(10, 5000, 100)
     lt = select_long_tailed(y_all, counts, 'shuffle', 0)  # = CIFAR10LT
     rest = np.setdiff1d(np.arange(len(y_all)), lt)
@@ -400,43 +471,76 @@ def main(argv=None):
         rest = np.sort(
             np.random.RandomState(0).choice(
                 rest, args.backbone_images, replace=False))
-    log(f'CIFAR-10-LT IF100 train {len(lt)} images {counts}; disjoint '
-        f'backbone split {len(rest)} images '
-        f'{np.bincount(y_all[rest], minlength=10).tolist()}; test '
-        f'{len(y_test)}')
+    log(f'backbone: CIFAR-10 images not in CIFAR-10-LT IF100 '
+        f'({len(rest)} images '
+        f'{np.bincount(y_all[rest], minlength=10).tolist()})')
     model = train_backbone(
         x_all[rest], y_all[rest], args.backbone_epochs,
-        osp.join(args.work_dir, 'r32_cifar10-lt-complement.pth'))
+        osp.join(backbone_dir, 'r32_cifar10-lt-complement.pth'))
+    if args.dataset == 'cifar10lt':
+        x_test, y_test = load_split(root, 'test',
+                                    osp.join(args.work_dir, 'test.npz'))
+        data = dict(
+            x_train=x_all[lt],
+            y_train=y_all[lt],
+            x_test=x_test,
+            y_test=y_test,
+            k=10)
+    else:
+        troot = tiny_root(args.tiny_root)
+        x_train, y_train = load_list(troot, 'train_lt_if100.txt',
+                                     osp.join(args.work_dir, 'train.npz'))
+        x_test, y_test = load_list(troot, 'val.txt',
+                                   osp.join(args.work_dir, 'test.npz'))
+        data = dict(
+            x_train=x_train,
+            y_train=y_train,
+            x_test=x_test,
+            y_test=y_test,
+            k=int(y_train.max()) + 1)
+    counts = np.bincount(data['y_train'], minlength=data['k'])
+    log(f'{args.dataset}: {len(data["y_train"])} LT train images '
+        f'({counts.max()} ... {counts.min()} per class, K = {data["k"]}), '
+        f'{len(data["y_test"])} test')
+    return model, data
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    MMLogger.get_current_instance().setLevel(logging.WARNING)  # init logs
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.work_dir, exist_ok=True)
+    model, data = prepare_data(args)
     feats_path = osp.join(args.work_dir, f'features_{args.views}v.pt')
     if osp.isfile(feats_path):
         feats = torch.load(feats_path, weights_only=True)
     else:
         gen = torch.Generator().manual_seed(1)
         feats = dict(
-            views=extract(model, x_all[lt], args.views, gen),
-            train=extract(model, x_all[lt], 0, gen)[0],
-            test=extract(model, x_test, 0, gen)[0])
+            views=extract(model, data['x_train'], args.views, gen),
+            train=extract(model, data['x_train'], 0, gen)[0],
+            test=extract(model, data['x_test'], 0, gen)[0])
         torch.save(feats, feats_path)
     log(f'features: {tuple(feats["views"].shape)} train views, '
         f'{tuple(feats["test"].shape)} test')
-    y_lt = y_all[lt]
+    y_lt, y_test, k = data['y_train'], data['y_test'], data['k']
     results = {}
     for method in args.methods:
         for seed in args.seeds:
             t0 = time.time()
             if method == 'kmeans':
-                c = spherical_kmeans(feats['train'], 10, seed)
+                c = spherical_kmeans(feats['train'], k, seed)
                 pred_test = (F.normalize(feats['test']) @ c.T).argmax(1)
                 pred_train = (F.normalize(feats['train']) @ c.T).argmax(1)
             else:
                 head = train_head(method, feats['views'], feats['train'], seed,
-                                  args.epochs)
+                                  args.epochs, k)
                 with torch.no_grad():
                     pred_test = head(feats['test'])[0].argmax(1)
                     pred_train = head(feats['train'])[0].argmax(1)
             results[f'{method}/{seed}'] = dict(
-                test=evaluate(pred_test, y_test),
-                train=evaluate(pred_train, y_lt),
+                test=evaluate(pred_test, y_test, k),
+                train=evaluate(pred_train, y_lt, k),
                 seconds=time.time() - t0)
             r = results[f'{method}/{seed}']
             if args.diagnose and method != 'kmeans':
@@ -446,13 +550,14 @@ def main(argv=None):
                 f'NMI {r["test"]["nmi"]:.2f} ARI {r["test"]["ari"]:.2f} '
                 f'head/med/tail {r["test"]["head"]:.1f}/'
                 f'{r["test"]["medium"]:.1f}/{r["test"]["tail"]:.1f}; train '
-                f'cluster sizes {r["train"]["sizes"]}')
+                f'cluster sizes {_sizes(r["train"]["sizes"])}')
     with open(osp.join(args.work_dir, args.results), 'w') as f:
         json.dump(dict(args=vars(args), results=results), f, indent=1)
     keys = ('mean_acc', 'nmi', 'ari', 'f1', 'head', 'medium', 'tail')
     for split in ('test', 'train'):
-        print(f'\n{split} set ({"balanced 10k" if split == "test" else "LT"}'
-              f', last epoch, mean over seeds {args.seeds}):')
+        kind = 'balanced' if split == 'test' else 'LT'
+        print(f'\n{args.dataset} {split} set ({kind}, last epoch, mean over '
+              f'seeds {args.seeds}):')
         print(f'{"method":<9}' + ''.join(
             f'{k:>9}'
             for k in ('ACC', 'NMI', 'ARI', 'F1', 'head', 'medium', 'tail')))
