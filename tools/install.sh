@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # Idempotent installer for the verified mmlt stack (see README "Install").
-#   torch 2.14.1 + torchvision 0.29.1, mmengine 0.10.7, mmcv 2.1.0 (with ops),
-#   mmpretrain 1.2.0, mmdet 3.3.0, lvis 0.5.3, setuptools<82, then `pip install -e .`.
+#   bash tools/install.sh [full|lite]
+# full (default; `make install`, `make test`): torch 2.14.1 + torchvision 0.29.1,
+#   mmengine 0.10.7, mmcv 2.1.0 (with ops), mmpretrain 1.2.0, mmdet 3.3.0, lvis 0.5.3,
+#   setuptools<82, the test requirements, then `pip install -e .`.
+# lite (`make demo`): the classification path only: the same torch, mmengine and
+#   mmpretrain with mmcv-lite 2.1.0 (mmcv without the compiled ops, which only detection
+#   uses), no mmdet. A later full install replaces mmcv-lite by mmcv with ops; a lite
+#   install on a full environment changes nothing.
 # mmcv 2.1.0 is source-only on PyPI and its setup.py hard-codes -std=c++14/17, which
 # torch 2.14 headers reject; we build it once with -std=c++20 and cache the wheel in
 # $MMLT_CACHE (default ~/.cache/mmlt) so later installs take seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=${1:-full}
+case "$MODE" in
+  full|lite) ;;
+  *) echo "usage: bash tools/install.sh [full|lite] (got '$MODE')" >&2; exit 2 ;;
+esac
 VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
 CACHE=${MMLT_CACHE:-$HOME/.cache/mmlt}
@@ -42,6 +53,18 @@ $PIP install -r requirements/build.txt
 $PIP install mmengine==0.10.7 addict packaging pyyaml yapf opencv-python Pillow
 
 mmcv_ok() { "$VPY" -c "import mmcv, mmcv.ops; from mmcv.ops import nms; assert mmcv.__version__ == '2.1.0'" >/dev/null 2>&1; }
+if [ "$MODE" = lite ]; then
+  if mmcv_ok; then
+    log "mmcv 2.1.0 with ops already works: keeping it"
+  elif ! have mmcv-lite==2.1.0; then
+    log "installing mmcv-lite 2.1.0 (no compiled ops: classification only)"
+    $PIP install mmcv-lite==2.1.0
+  fi
+  $PIP install mmpretrain==1.2.0
+  $PIP install --no-build-isolation --no-deps -e .
+  "$VPY" -c "import mmlt, mmcv, mmpretrain; print('[install] ok (lite: classification only): mmlt', mmlt.__version__, '| torch', __import__('torch').__version__, '| mmcv', mmcv.__version__)"
+  exit 0
+fi
 if mmcv_ok; then
   log "mmcv 2.1.0 with ops already works: reusing it"
 else
@@ -59,6 +82,11 @@ else
       "$VPY" -m pip wheel --no-build-isolation --no-deps --no-cache-dir -q . -w "$WDIR")
     rm -rf "$TMP"
     WHL=$(ls "$WDIR"/mmcv-2.1.0-*.whl | head -n1)
+  fi
+  if "$VPY" -m pip show -q mmcv-lite >/dev/null 2>&1; then
+    # both distributions own the mmcv/ package: remove the lite one first
+    log "replacing mmcv-lite by mmcv with ops"
+    $PIP uninstall -y mmcv-lite
   fi
   log "installing $WHL"
   $PIP install --force-reinstall --no-deps "$WHL"

