@@ -67,6 +67,8 @@ PRESETS = {
     ('configs/ride/ride-3e-router_r32_1xb512-5e_cifar100lt-if100.py',
      'RIDE-3'),
     'MDCS': ('configs/mdcs/mdcs_r32_1xb64-400e_cifar100lt-if100.py', None),
+    'MDCS-APA':
+    ('configs/mdcs/mdcs-aglu-apa-se_r32_1xb64-400e_cifar100lt-if100.py', None),
     'SHIKE': ('configs/shike/shike_r32_1xb128-200e_cifar100lt-if100.py', None),
     'cosine-IIF':
     ('configs/apa/cosine-iif_r32_1xb512-500e_cifar100lt-if100.py', None),
