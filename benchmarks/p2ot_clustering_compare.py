@@ -144,34 +144,19 @@ def log(msg):
     print(f'[{time.strftime("%H:%M:%S")}] {msg}', flush=True)
 
 
-def cifar10_root(data_root=None) -> str:
+def extracted(archive: Path, top: str, data_root=None, flag='--data-root'):
+    """``data_root`` if given, else ``top/`` extracted once from ``archive``
+    into the cache (a marker file records a complete extraction)."""
     if data_root:
         return data_root
-    out, marker = CACHE / 'cifar10', CACHE / '.cifar10.done'
+    out, marker = CACHE / top, CACHE / f'.{top}.done'
     if not marker.exists():
-        if not ARCHIVE.exists():
+        if not archive.exists():
             raise FileNotFoundError(
-                f'{ARCHIVE} not found; pass --data-root pointing at an '
-                'extracted cifar10/ tree (train|test/<class>/*.jpg).')
+                f'{archive} not found; pass {flag} pointing at an extracted '
+                f'{top}/ tree.')
         CACHE.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(ARCHIVE) as tar:
-            tar.extractall(CACHE, filter='data')
-        marker.touch()
-    return str(out)
-
-
-def tiny_root(data_root=None) -> str:
-    if data_root:
-        return data_root
-    out = CACHE / 'tiny-imagenet-200-lt'
-    marker = CACHE / '.tiny-imagenet-200-lt.done'
-    if not marker.exists():
-        if not TINY_ARCHIVE.exists():
-            raise FileNotFoundError(
-                f'{TINY_ARCHIVE} not found; pass --tiny-root pointing at an '
-                'extracted tiny-imagenet-200-lt/ tree.')
-        CACHE.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(TINY_ARCHIVE) as tar:
+        with tarfile.open(archive) as tar:
             tar.extractall(CACHE, filter='data')
         marker.touch()
     return str(out)
@@ -458,7 +443,7 @@ def _sizes(sizes):
 
 def prepare_data(args):
     """The frozen backbone and the LT train / balanced test images."""
-    root = cifar10_root(args.data_root)
+    root = extracted(ARCHIVE, 'cifar10', args.data_root)
     backbone_dir = args.work_dir if args.dataset == 'cifar10lt' else \
         args.backbone_dir
     os.makedirs(backbone_dir, exist_ok=True)
@@ -487,7 +472,8 @@ def prepare_data(args):
             y_test=y_test,
             k=10)
     else:
-        troot = tiny_root(args.tiny_root)
+        troot = extracted(TINY_ARCHIVE, 'tiny-imagenet-200-lt', args.tiny_root,
+                          '--tiny-root')
         x_train, y_train = load_list(troot, 'train_lt_if100.txt',
                                      osp.join(args.work_dir, 'train.npz'))
         x_test, y_test = load_list(troot, 'val.txt',

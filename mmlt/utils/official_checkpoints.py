@@ -4,6 +4,7 @@ ResNets of RIDE / SADE / MDCS and SHIKE, and AGLU's (APA) SE-ResNets.
 
 Used by ``tools/model_converters/{ride,mdcs,shike,aglu}_to_mmlt.py``.
 """
+import argparse
 import re
 from typing import Dict, List, Tuple
 
@@ -11,7 +12,10 @@ import torch
 
 from .foreign_checkpoint import strip_prefixes
 
-__all__ = ['convert_expert_resnet', 'convert_shike', 'convert_aglu_resnet']
+__all__ = [
+    'convert_expert_resnet', 'convert_shike', 'convert_aglu_resnet',
+    'convert_checkpoint', 'converter_parser'
+]
 
 _SHARED = re.compile(r'(conv1|bn1|layer[1-4])\.(.*)')
 # official per-expert stages: layer2s (CIFAR), layer3s, layer4s
@@ -262,6 +266,22 @@ def convert_aglu_resnet(
             continue
         dropped.append(key)
     return out, dropped
+
+
+def converter_parser(description: str) -> argparse.ArgumentParser:
+    """The command line of the ``tools/model_converters/*_to_mmlt.py``
+    scripts built on :func:`convert_checkpoint`: ``src dst [--config
+    CONFIG]``; a converter adds its own options to the returned parser.
+
+    Args:
+        description (str): The script's one-line description.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('src', help='official checkpoint')
+    parser.add_argument('dst', help='where to write the mmlt checkpoint')
+    parser.add_argument(
+        '--config', help='mmlt config whose model must load the result')
+    return parser
 
 
 def convert_checkpoint(src: str,

@@ -14,7 +14,6 @@ Example::
     python tools/model_converters/mdcs_to_mmlt.py official.pth mdcs_mmlt.pth \\
         --config configs/mdcs/CONFIG.py
 """
-import argparse
 import os.path as osp
 import sys
 
@@ -23,11 +22,7 @@ from mmlt.utils import official_checkpoints  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='where to write the mmlt checkpoint')
-    parser.add_argument(
-        '--config', help='mmlt config whose model must load the result')
+    parser = official_checkpoints.converter_parser(__doc__.split('\n')[0])
     args = parser.parse_args(argv)
     import mmlt  # noqa: F401
     official_checkpoints.convert_checkpoint(

@@ -16,7 +16,6 @@ Example::
     python tools/model_converters/ride_to_mmlt.py official.pth ride_mmlt.pth \\
         --config configs/ride/ride-3e_r32_1xb128-200e_cifar100lt-if100.py
 """
-import argparse
 import os.path as osp
 import sys
 
@@ -25,11 +24,7 @@ from mmlt.utils import official_checkpoints  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='where to write the mmlt checkpoint')
-    parser.add_argument(
-        '--config', help='mmlt config whose model must load the result')
+    parser = official_checkpoints.converter_parser(__doc__.split('\n')[0])
     args = parser.parse_args(argv)
     import mmlt  # noqa: F401
     official_checkpoints.convert_checkpoint(

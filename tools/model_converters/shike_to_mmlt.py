@@ -16,7 +16,6 @@ Example::
         shike_mmlt.pth \\
         --config configs/shike/shike_r32_1xb128-200e_cifar100lt-if100.py
 """
-import argparse
 import functools
 import os.path as osp
 import sys
@@ -26,11 +25,7 @@ from mmlt.utils import official_checkpoints  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='where to write the mmlt checkpoint')
-    parser.add_argument(
-        '--config', help='mmlt config whose model must load the result')
+    parser = official_checkpoints.converter_parser(__doc__.split('\n')[0])
     parser.add_argument(
         '--stage',
         type=int,
