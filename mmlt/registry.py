@@ -12,12 +12,13 @@ components live in :mod:`mmlt.det` and use mmdet's registries.
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmpretrain.registry import (BATCH_AUGMENTS, DATA_SAMPLERS, DATASETS,
                                  EVALUATORS, HOOKS, LOOPS, METRICS, MODELS,
-                                 OPTIM_WRAPPER_CONSTRUCTORS, OPTIMIZERS,
-                                 PARAM_SCHEDULERS, TRANSFORMS, VISUALIZERS)
+                                 OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS,
+                                 OPTIMIZERS, PARAM_SCHEDULERS, TRANSFORMS,
+                                 VISUALIZERS)
 
 __all__ = [
     'MMENGINE_MODELS', 'BATCH_AUGMENTS', 'DATA_SAMPLERS', 'DATASETS',
     'EVALUATORS', 'HOOKS', 'LOOPS', 'METRICS', 'MODELS',
-    'OPTIM_WRAPPER_CONSTRUCTORS', 'OPTIMIZERS', 'PARAM_SCHEDULERS',
-    'TRANSFORMS', 'VISUALIZERS'
+    'OPTIM_WRAPPER_CONSTRUCTORS', 'OPTIM_WRAPPERS', 'OPTIMIZERS',
+    'PARAM_SCHEDULERS', 'TRANSFORMS', 'VISUALIZERS'
 ]

@@ -61,6 +61,8 @@ PRESETS = {
      None),
     'LDAM-DRW':
     ('configs/baselines/ldam-drw_r32_1xb128-200e_cifar100lt-if100.py', None),
+    'LDAM-DRW-SAM': ('configs/deit_lt/teachers/'
+                     'ldam-drw-sam_r32_1xb128-200e_cifar100lt-if100.py', None),
     'RIDE-3': ('configs/ride/ride-3e_r32_1xb128-200e_cifar100lt-if100.py',
                None),
     'RIDE-3+router':
@@ -305,8 +307,10 @@ def build_cfg(name: str, config: str, stage1: Optional[str], args, root):
         return cfg
     scale_epoch_settings(cfg, epochs)
     cfg.train_dataloader.batch_size = args.batch_size
-    if args.recipe == 'common':
-        cfg.optim_wrapper.type = 'OptimWrapper'
+    if args.recipe == 'common':  # the optimiser; SAM stays SAM (its rho)
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        cfg.optim_wrapper.type = 'SAMOptimWrapper' if 'SAM' in wrapper \
+            else 'OptimWrapper'
         cfg.optim_wrapper.optimizer = dict(
             type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
     warmup, steps = schedule(epochs)
