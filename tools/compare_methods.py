@@ -29,6 +29,11 @@ method runs its own model and loss on:
 ``--recipe own`` / ``--aug own`` keep each config's own optimiser /
 pipeline instead (the schedule is still shortened to ``--epochs``).
 
+A distilled preset (``DeiT-LT``) uses the last checkpoint of its teacher
+preset (``LDAM-DRW-SAM``) from the same ``--work-dir``, ``--dataset`` and
+``--epochs`` as its frozen teacher. The ViT presets (``ViT``, ``DeiT-LT``)
+are meant for ``--recipe own --aug own`` (AdamW, RandAugment, Mixup/CutMix;
+SGD 0.1 does not train a ViT).
 A stage-2 preset (``RIDE-3+router``) trains on the checkpoint of its
 stage-1 method from the same ``--work-dir``, ``--dataset`` and ``--epochs``
 with its own (5-epoch) recipe, and reports experts and GFLOPs per image.
@@ -63,6 +68,11 @@ PRESETS = {
     ('configs/baselines/ldam-drw_r32_1xb128-200e_cifar100lt-if100.py', None),
     'LDAM-DRW-SAM': ('configs/deit_lt/teachers/'
                      'ldam-drw-sam_r32_1xb128-200e_cifar100lt-if100.py', None),
+    'ViT': ('configs/deit_lt/ce_vit-t6-p4_1xb128-50e_cifar10lt-if100-32px.py',
+            None),
+    'DeiT-LT':
+    ('configs/deit_lt/deit-lt_deit-t6-p4_1xb128-50e_cifar10lt-if100-32px.py',
+     None),
     'RIDE-3': ('configs/ride/ride-3e_r32_1xb128-200e_cifar100lt-if100.py',
                None),
     'RIDE-3+router':
@@ -77,6 +87,9 @@ PRESETS = {
     'APA': ('configs/apa/aglu-apa-se_se-r32_1xb512-500e_cifar100lt-if100.py',
             None),
 }
+#: Distilled presets: student -> the preset whose last checkpoint (same
+#: ``--work-dir``, ``--dataset`` and ``--epochs``) is its frozen teacher.
+TEACHERS = {'DeiT-LT': 'LDAM-DRW-SAM'}
 DEFAULT_METHODS = ['CE', 'LDAM-DRW', 'RIDE-3', 'MDCS', 'SHIKE']
 ARCHIVES = {
     'cifar10lt': ('cifar10-jpg.tgz', 'cifar10'),
@@ -305,6 +318,18 @@ def build_cfg(name: str, config: str, stage1: Optional[str], args, root):
                              'run of the same --epochs/--work-dir.')
         cfg.load_from = ckpt
         return cfg
+    teacher = TEACHERS.get(name)
+    if teacher is not None:  # the teacher row's model and last checkpoint
+        ckpt = osp.join(args.work_dir, args.dataset, teacher,
+                        f'epoch_{epochs}.pth')
+        if not osp.isfile(ckpt):
+            raise SystemExit(f'{ckpt} not found: {name} distils from the '
+                             f'{teacher} run of the same --epochs/--work-dir '
+                             f'(run --methods {teacher} first).')
+        teacher_cfg = build_cfg(teacher, osp.join(REPO, PRESETS[teacher][0]),
+                                None, args, root)
+        cfg.model.teacher.update(
+            config=teacher_cfg.model.to_dict(), checkpoint=ckpt)
     scale_epoch_settings(cfg, epochs)
     cfg.train_dataloader.batch_size = args.batch_size
     if args.recipe == 'common':  # the optimiser; SAM stays SAM (its rho)

@@ -4,6 +4,7 @@ from .classifier_retraining_hook import ClassifierRetrainingHook
 from .ddp_switch_recipe_hook import DDPSwitchRecipeHook
 from .deferred_resampling_hook import DeferredResamplingHook
 from .deferred_reweighting_hook import DeferredReweightingHook
+from .drw_switch_recipe_hook import DRWSwitchRecipeHook
 from .finite_loss_hook import (FiniteLossHook, NonFiniteLossError,
                                nonfinite_parameters)
 from .knn_graph_hook import KNNGraphHook
@@ -15,7 +16,7 @@ from .rho_ramp_hook import RhoRampHook
 __all__ = [
     'ClassCountsHook', 'check_class_counts_source', 'ClassifierRetrainingHook',
     'DDPSwitchRecipeHook', 'DeferredResamplingHook', 'DeferredReweightingHook',
-    'FiniteLossHook', 'NonFiniteLossError', 'nonfinite_parameters',
-    'LossWeightRampHook', 'MetaMaskCurriculumHook', 'meta_mask_prob',
-    'KNNGraphHook', 'LogitsBankHook', 'RhoRampHook'
+    'DRWSwitchRecipeHook', 'FiniteLossHook', 'NonFiniteLossError',
+    'nonfinite_parameters', 'LossWeightRampHook', 'MetaMaskCurriculumHook',
+    'meta_mask_prob', 'KNNGraphHook', 'LogitsBankHook', 'RhoRampHook'
 ]

@@ -25,6 +25,24 @@ def shot_groups(counts: np.ndarray,
     return np.where(counts > many_thr, 0, np.where(counts < few_thr, 2, 1))
 
 
+INDEX_GROUPS = ('head', 'mid', 'tail')
+
+
+def index_groups(counts: np.ndarray, cutoffs: Sequence[int]) -> np.ndarray:
+    """Group id per class from class-index cut-offs on frequency-sorted
+    labels: 0 head (rank ``< cutoffs[0]``), 1 mid (``< cutoffs[1]``), 2 tail.
+
+    Classes are ranked by training count, most frequent first (ties by class
+    index), so on frequency-sorted labels (CIFAR-LT, DeiT-LT's re-indexed
+    ImageNet-LT/iNat) the rank is the class index, as DeiT-LT's hard-coded
+    ``categories`` (e.g. ``[36, 71]`` on CIFAR-100).
+    """
+    counts = np.asarray(counts)
+    rank = np.empty(len(counts), dtype=np.int64)
+    rank[np.argsort(-counts, kind='stable')] = np.arange(len(counts))
+    return np.where(rank < cutoffs[0], 0, np.where(rank < cutoffs[1], 1, 2))
+
+
 def expected_calibration_error(confidence: np.ndarray,
                                correct: np.ndarray,
                                num_bins: int = 15) -> float:
@@ -143,6 +161,21 @@ class ShotAccuracy(BaseMetric):
     CIFAR-LT). Each distribution is reported under its own name
     (``lt/forward50``, ``lt/uniform``, ``lt/backward50``, ...).
 
+    Branch accuracies (``branches``): models with several classifiers that
+    store each one's scores as ``pred_score_<name>`` in the data samples
+    (e.g. :class:`DeiTLTHead`'s ``pred_score_cls`` / ``pred_score_dist``)
+    also get ``<name>_top{k}``, ``<name>_mean_class_acc`` and
+    ``<name>_many`` / ``_medium`` / ``_few`` (and ``<name>_head`` /
+    ``_mid`` / ``_tail`` with ``index_cutoffs``), e.g. ``lt/cls_top1``.
+
+    Index cut-offs (``index_cutoffs=(a, b)``): also report ``head`` /
+    ``mid`` / ``tail``, the mean per-class accuracy of the classes of
+    training-count rank ``< a``, ``[a, b)`` and ``>= b`` (see
+    :func:`index_groups`), the hard-coded convention of DeiT-LT's code
+    (CIFAR-10 ``(3, 7)``, CIFAR-100 ``(36, 71)``, ImageNet-LT
+    ``(390, 835)``, iNat 2018 ``(842, 4543)``), next to the count-based
+    many/medium/few.
+
     Args:
         topk (int | Sequence[int]): Top-k accuracies. Defaults to (1, 5).
         many_thr (int): Many-shot classes have more than this many training
@@ -159,6 +192,11 @@ class ShotAccuracy(BaseMetric):
             ``SADE_TEST_DISTRIBUTIONS`` holds SADE's CIFAR set
             (forward 50/25/10/5/2, uniform, backward 2/5/10/25/50). Defaults
             to None (not reported).
+        branches (Sequence[str], optional): Also report the accuracies of
+            the scores ``pred_score_<name>`` of each named branch, prefixed
+            ``<name>_``. Defaults to None.
+        index_cutoffs (Sequence[int], optional): Two class-rank cut-offs
+            ``(a, b)`` for ``head`` / ``mid`` / ``tail``. Defaults to None.
         per_class_out (str, optional): Write per-class results to this JSON
             file after each evaluation (strict JSON: an empty shot group's
             NaN is written as ``null``).
@@ -176,6 +214,8 @@ class ShotAccuracy(BaseMetric):
                  num_bins: int = 15,
                  per_class_out: Optional[str] = None,
                  test_distributions: Optional[Sequence[str]] = None,
+                 branches: Optional[Sequence[str]] = None,
+                 index_cutoffs: Optional[Sequence[int]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -192,6 +232,18 @@ class ShotAccuracy(BaseMetric):
         self.test_distributions = tuple(test_distributions or ())
         for name in self.test_distributions:
             parse_test_distribution(name)  # a bad name fails at build time
+        if isinstance(branches, str):
+            branches = (branches, )
+        self.branches = tuple(branches or ())
+        if index_cutoffs is not None:
+            index_cutoffs = tuple(index_cutoffs)
+            if len(index_cutoffs) != 2 or not all(
+                    isinstance(c, int) for c in index_cutoffs
+            ) or not 0 < index_cutoffs[0] < index_cutoffs[1]:
+                raise ValueError(
+                    'index_cutoffs must be two ints 0 < a < b (head = '
+                    f'ranks < a, mid < b, tail), got {index_cutoffs!r}.')
+        self.index_cutoffs = index_cutoffs
         self.class_counts = None
         self.per_class = None
         if class_counts is not None:
@@ -223,23 +275,61 @@ class ShotAccuracy(BaseMetric):
                              f'non-negative ints, got {counts}.')
         self.class_counts = counts
 
+    def _topk(self, score) -> Tuple[List[int], float]:
+        """Top-``max(topk)`` classes (padded with -1) and the confidence."""
+        maxk = max(self.topk)
+        score = torch.as_tensor(score).float()
+        k = min(maxk, score.numel())
+        conf, top = score.topk(k)
+        return top.tolist() + [-1] * (maxk - k), float(conf[0])
+
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         maxk = max(self.topk)
         for sample in data_samples:
             gt = int(torch.as_tensor(sample['gt_label']).reshape(-1)[0])
             if 'pred_score' in sample:
-                score = torch.as_tensor(sample['pred_score']).float()
-                k = min(maxk, score.numel())
-                conf, top = score.topk(k)
-                top = top.tolist() + [-1] * (maxk - k)
-                conf = float(conf[0])
+                top, conf = self._topk(sample['pred_score'])
             else:
                 top = [
                     int(torch.as_tensor(sample['pred_label']).reshape(-1)[0])
                 ] + [-1] * (
                     maxk - 1)
                 conf = float('nan')
-            self.results.append((gt, top, conf))
+            if not self.branches:
+                self.results.append((gt, top, conf))
+                continue
+            branch_tops = {}
+            for name in self.branches:
+                key = f'pred_score_{name}'
+                if key not in sample:
+                    raise KeyError(
+                        f'ShotAccuracy(branches={self.branches}): the '
+                        f'predictions have no {key!r} (a head that stores '
+                        'it, e.g. DeiTLTHead, is needed).')
+                branch_tops[name] = self._topk(sample[key])[0]
+            self.results.append((gt, top, conf, branch_tops))
+
+    def _group_accuracies(self,
+                          acc: np.ndarray,
+                          present: np.ndarray,
+                          prefix: str = '') -> dict:
+        """many/medium/few (and head/mid/tail) from per-class accuracies."""
+        metrics = {}
+        groupings = [(shot_groups(self.class_counts, self.many_thr,
+                                  self.few_thr), GROUPS)]
+        if self.index_cutoffs is not None:
+            groupings.append((index_groups(self.class_counts,
+                                           self.index_cutoffs), INDEX_GROUPS))
+        for group, names in groupings:
+            for g, name in enumerate(names):
+                members = (group == g) & present
+                if members.any():
+                    metrics[prefix + name] = float(acc[members].mean())
+                else:
+                    warnings.warn(f'ShotAccuracy: no test class is in the '
+                                  f'"{name}" group; reporting NaN.')
+                    metrics[prefix + name] = float('nan')
+        return metrics
 
     def compute_metrics(self, results: List) -> dict:
         gt = np.array([r[0] for r in results], dtype=np.int64)
@@ -268,20 +358,25 @@ class ShotAccuracy(BaseMetric):
         metrics['mean_class_acc'] = float(np.nanmean(acc))
 
         group = shot_groups(self.class_counts, self.many_thr, self.few_thr)
-        for g, name in enumerate(GROUPS):
-            members = (group == g) & present
-            if members.any():
-                metrics[name] = float(acc[members].mean())
-            else:
-                warnings.warn(f'ShotAccuracy: no test class is in the '
-                              f'"{name}" group; reporting NaN.')
-                metrics[name] = float('nan')
+        metrics.update(self._group_accuracies(acc, present))
         for name in self.test_distributions:
             prior = distribution_class_prior(self.class_counts, name)[present]
             metrics[name] = float((prior / prior.sum() * acc[present]).sum())
         if not np.isnan(conf).any():
             metrics['ece'] = expected_calibration_error(
                 conf, correct, self.num_bins) * 100
+        for name in self.branches:
+            b_top = np.array([r[3][name] for r in results], dtype=np.int64)
+            for k in self.topk:
+                metrics[f'{name}_top{k}'] = float(
+                    (b_top[:, :k] == gt[:, None]).any(1).mean() * 100)
+            b_hits = np.bincount(
+                gt, weights=b_top[:, 0] == gt, minlength=num_classes)
+            b_acc = np.full(num_classes, np.nan)
+            b_acc[present] = b_hits[present] / test_counts[present] * 100
+            metrics[f'{name}_mean_class_acc'] = float(np.nanmean(b_acc))
+            metrics.update(
+                self._group_accuracies(b_acc, present, prefix=f'{name}_'))
 
         self.per_class = dict(
             classes=list(self.dataset_meta.get('classes', []) or [])
@@ -292,6 +387,13 @@ class ShotAccuracy(BaseMetric):
             group=[GROUPS[g] for g in group],
             thresholds=dict(many_thr=self.many_thr, few_thr=self.few_thr),
             summary=metrics)
+        if self.index_cutoffs is not None:
+            self.per_class['index_group'] = [
+                INDEX_GROUPS[g]
+                for g in index_groups(self.class_counts, self.index_cutoffs)
+            ]
+            self.per_class['thresholds']['index_cutoffs'] = list(
+                self.index_cutoffs)
         if self.per_class_out:
             mkdir_or_exist(osp.dirname(osp.abspath(self.per_class_out)))
             dump_json(self.per_class, self.per_class_out)
