@@ -82,6 +82,9 @@ PRESETS = {
     'MDCS-APA':
     ('configs/mdcs/mdcs-aglu-apa-se_r32_1xb64-400e_cifar100lt-if100.py', None),
     'SHIKE': ('configs/shike/shike_r32_1xb128-200e_cifar100lt-if100.py', None),
+    'PaCo': ('configs/paco/paco_r32_1xb128-400e_cifar100lt-if100.py', None),
+    'PaCo-SAM': ('configs/paco/paco-sam_r32_1xb128-400e_cifar100lt-if100.py',
+                 None),
     'cosine-IIF':
     ('configs/apa/cosine-iif_r32_1xb512-500e_cifar100lt-if100.py', None),
     'APA': ('configs/apa/aglu-apa-se_se-r32_1xb512-500e_cifar100lt-if100.py',

@@ -1,2 +1,4 @@
 # Copyright (c) mmlt contributors. All rights reserved.
-__all__ = []
+from .paco_projector import PaCoProjector
+
+__all__ = ['PaCoProjector']
