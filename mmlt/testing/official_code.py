@@ -4,10 +4,12 @@ equivalence checks in ``tools/model_converters/verify_equivalence.py`` and
 the speed comparisons in ``benchmarks/``). The official code is imported
 from a checkout given by path at run time; nothing of it is in mmlt."""
 import contextlib
+import copy
 import importlib.util
 import os.path as osp
 import sys
 import types
+import warnings
 from types import ModuleType
 from typing import Dict, Optional
 
@@ -15,7 +17,8 @@ import torch
 import torch.nn as nn
 
 __all__ = [
-    'load_official', 'load_official_shike', 'cuda_as_noop', 'randomise_bn'
+    'load_official', 'load_official_shike', 'load_official_deit_lt',
+    'cuda_as_noop', 'randomise_bn'
 ]
 
 
@@ -105,3 +108,93 @@ def load_official_shike(repo: str):
     finally:
         sys.argv = argv
     return nets, train
+
+
+def _xformers_stub() -> Dict[str, ModuleType]:
+    """``xformers.ops`` as DeiT-LT's ``vision_transformer.py`` uses it
+    (``memory_efficient_attention`` on ``(B, N, heads, head_dim)`` tensors,
+    ``unbind``), written out in plain torch: xformers' kernels are CUDA-only
+    and compute exactly ``softmax(q k^T / sqrt(d)) v``."""
+
+    def memory_efficient_attention(q, k, v, attn_bias=None, p=0.0, scale=None):
+        if attn_bias is not None or p:
+            raise NotImplementedError('the xformers stand-in does no bias or '
+                                      'dropout (DeiT-LT uses neither)')
+        q, k, v = (t.transpose(1, 2) for t in (q, k, v))  # (B, H, N, d)
+        scale = q.size(-1)**-0.5 if scale is None else scale
+        attn = ((q * scale) @ k.transpose(-2, -1)).softmax(dim=-1)
+        return (attn @ v).transpose(1, 2)
+
+    xformers = types.ModuleType('xformers')
+    ops = types.ModuleType('xformers.ops')
+    ops.memory_efficient_attention = memory_efficient_attention
+    ops.unbind = torch.unbind
+    ops.fmha = types.ModuleType('xformers.ops.fmha')
+    xformers.ops = ops
+    return {'xformers': xformers, 'xformers.ops': ops}
+
+
+@contextlib.contextmanager
+def _timm_compat():
+    """Let code written for timm 0.8 import under timm >= 0.9: the old
+    location of ``generate_default_cfgs``; timm's model registry is restored
+    afterwards (the official files register models under timm's own
+    names)."""
+    import timm.models._pretrained as pretrained
+    import timm.models._registry as registry
+    saved = {
+        name: copy.copy(value)
+        for name, value in vars(registry).items()
+        if isinstance(value, (dict, set)) and not name.startswith('__')
+    }
+    added = not hasattr(pretrained, 'generate_default_cfgs')
+    if added:
+        pretrained.generate_default_cfgs = registry.generate_default_cfgs
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # deprecations, registry clashes
+            yield
+    finally:
+        if added:
+            del pretrained.generate_default_cfgs
+        for name, value in saved.items():
+            current = getattr(registry, name)
+            current.clear()
+            current.update(value)
+
+
+def load_official_deit_lt(repo: str) -> types.SimpleNamespace:
+    """DeiT-LT's (val-iisc/DeiT-LT) ``deit_models`` package (the distilled
+    ViT students), ``losses.py`` (``DistillationLoss``) and
+    ``arguments.py`` (the command line of ``main.py``).
+
+    The package imports ``xformers.ops`` (CUDA-only), stood in for by plain
+    torch attention (:func:`_xformers_stub`), and timm 0.8 module paths,
+    shimmed while it is imported; nothing in the checkout is changed.
+    """
+    init = osp.join(repo, 'deit_models', '__init__.py')
+    if not osp.isfile(init):
+        raise FileNotFoundError(f'{init} not found: is {repo} a checkout of '
+                                'val-iisc/DeiT-LT?')
+    name = 'official_deit_lt_models'
+    stubs = _xformers_stub()
+    saved = {k: sys.modules.get(k) for k in stubs}
+    sys.modules.update(stubs)
+    try:
+        with _timm_compat():
+            spec = importlib.util.spec_from_file_location(
+                name, init, submodule_search_locations=[osp.dirname(init)])
+            models = importlib.util.module_from_spec(spec)
+            sys.modules[name] = models
+            spec.loader.exec_module(models)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = value
+    return types.SimpleNamespace(
+        models=models,
+        losses=load_official(repo, 'losses.py', 'official_deit_lt_losses'),
+        arguments=load_official(repo, 'arguments.py',
+                                'official_deit_lt_arguments'))

@@ -1,8 +1,9 @@
 # Copyright (c) mmlt contributors. All rights reserved.
 """Key mappings from official checkpoints to mmlt models: the multi-expert
-ResNets of RIDE / SADE / MDCS and SHIKE, and AGLU's (APA) SE-ResNets.
+ResNets of RIDE / SADE / MDCS and SHIKE, AGLU's (APA) SE-ResNets and the
+distilled ViT students of DeiT-LT.
 
-Used by ``tools/model_converters/{ride,mdcs,shike,aglu}_to_mmlt.py``.
+Used by ``tools/model_converters/{ride,mdcs,shike,aglu,deit_lt}_to_mmlt.py``.
 """
 import argparse
 import re
@@ -14,7 +15,7 @@ from .foreign_checkpoint import strip_prefixes
 
 __all__ = [
     'convert_expert_resnet', 'convert_shike', 'convert_aglu_resnet',
-    'convert_checkpoint', 'converter_parser'
+    'convert_deit_lt', 'convert_checkpoint', 'converter_parser'
 ]
 
 _SHARED = re.compile(r'(conv1|bn1|layer[1-4])\.(.*)')
@@ -268,6 +269,77 @@ def convert_aglu_resnet(
     return out, dropped
 
 
+# official (timm-style) DeiT-LT ViT key -> key of mmpretrain's
+# DistilledVisionTransformer (``backbone.``) / DeiTClsHead (``head.layers.``)
+_DEIT_LT = (
+    (r'(cls_token|dist_token|pos_embed)', r'backbone.\1'),
+    (r'patch_embed\.proj\.(weight|bias)',
+     r'backbone.patch_embed.projection.\1'),
+    (r'blocks\.(\d+)\.norm1\.(weight|bias)', r'backbone.layers.\1.ln1.\2'),
+    (r'blocks\.(\d+)\.norm2\.(weight|bias)', r'backbone.layers.\1.ln2.\2'),
+    (r'blocks\.(\d+)\.attn\.(qkv|proj)\.(weight|bias)',
+     r'backbone.layers.\1.attn.\2.\3'),
+    (r'blocks\.(\d+)\.mlp\.fc1\.(weight|bias)',
+     r'backbone.layers.\1.ffn.layers.0.0.\2'),
+    (r'blocks\.(\d+)\.mlp\.fc2\.(weight|bias)',
+     r'backbone.layers.\1.ffn.layers.1.\2'),
+    (r'norm\.(weight|bias)', r'backbone.ln1.\1'),
+    (r'(head|head_dist)\.(weight|bias)', r'head.layers.\1.\2'),
+)
+
+
+def convert_deit_lt(
+    state: Dict[str,
+                torch.Tensor]) -> Tuple[Dict[str, torch.Tensor], List[str]]:
+    """DeiT-LT students (val-iisc/DeiT-LT ``deit_models``:
+    ``DistilledVisionTransformer``, e.g. ``deit_base_distilled_patch16_224``)
+    -> mmpretrain's ``DistilledVisionTransformer`` with a DeiT head
+    (``DeiTClsHead`` / mmlt's ``DeiTLTHead``).
+
+    ==================================  ====================================
+    official (``module.``)              mmlt
+    ==================================  ====================================
+    ``cls_token``, ``dist_token``,      ``backbone.`` + the same
+    ``pos_embed`` (1, N + 2, D)
+    ``patch_embed.proj``                ``backbone.patch_embed.projection``
+    ``blocks.{i}.norm1`` / ``norm2``    ``backbone.layers.{i}.ln1`` / ``ln2``
+    ``blocks.{i}.attn.qkv`` / ``proj``  ``backbone.layers.{i}.attn.qkv`` /
+                                        ``proj`` (q, k, v fused alike)
+    ``blocks.{i}.mlp.fc1``              ``backbone.layers.{i}.ffn.layers.0.0``
+    ``blocks.{i}.mlp.fc2``              ``backbone.layers.{i}.ffn.layers.1``
+    ``norm``                            ``backbone.ln1`` (final norm)
+    ``head``, ``head_dist``             ``head.layers.head``,
+                                        ``head.layers.head_dist``
+    ==================================  ====================================
+
+    Tensors are kept as they are. The training checkpoints of ``main.py``
+    hold the student under ``'model'`` and its EMA copy (timm ``ModelEma``,
+    same keys) under ``'model_ema'``.
+
+    Returns:
+        tuple: the mmlt state dict and the official keys left out (none: an
+        official model with other parameters, e.g. layer scale or an
+        average-pool ``fc_norm``, is refused).
+
+    Raises:
+        ValueError: naming the official keys mmlt's model has no place for.
+    """
+    out, unknown = {}, []
+    for key, value in strip_prefixes(state, ('module.', )).items():
+        for pattern, repl in _DEIT_LT:
+            if re.fullmatch(pattern, key):
+                out[re.sub(f'^{pattern}$', repl, key)] = value
+                break
+        else:
+            unknown.append(key)
+    if unknown:
+        raise ValueError(
+            'not a DeiT-LT DistilledVisionTransformer state dict (CLS + DIST '
+            f'token, no layer scale): no mmlt counterpart for {unknown[:8]}'
+            f'{" ..." if len(unknown) > 8 else ""}.')
+    return out, []
+
+
 def converter_parser(description: str) -> argparse.ArgumentParser:
     """The command line of the ``tools/model_converters/*_to_mmlt.py``
     scripts built on :func:`convert_checkpoint`: ``src dst [--config
@@ -288,13 +360,15 @@ def convert_checkpoint(src: str,
                        dst: str,
                        mapping,
                        config: str = None,
-                       log=print) -> Dict[str, torch.Tensor]:
+                       log=print,
+                       state_key: str = None) -> Dict[str, torch.Tensor]:
     """Convert an official checkpoint file with ``mapping`` (one of the
     functions above) and save it as an mmlt checkpoint (``state_dict``).
 
     The weights are read from the checkpoint's ``'state_dict'`` or
     ``'model'`` (torchvision reference scripts, e.g. AGLU's ``train.py``)
-    entry, or the checkpoint is taken as the state dict itself. The source
+    entry, or the checkpoint is taken as the state dict itself; with
+    ``state_key``, from that entry only (e.g. ``'model_ema'``). The source
     is loaded with safe loading (foreign pickled objects become inert
     stand-ins, see :func:`load_foreign_checkpoint`). With ``config``,
     the result is loaded strictly into the config's model first, so that a
@@ -304,6 +378,13 @@ def convert_checkpoint(src: str,
     ckpt, stand_ins = load_foreign_checkpoint(src)
     if stand_ins:
         log(f'{src}: non-tensor objects not unpickled: {stand_ins}')
+    if state_key is not None:
+        if not (isinstance(ckpt, dict)
+                and isinstance(ckpt.get(state_key), dict)):
+            found = sorted(ckpt) if isinstance(ckpt, dict) else []
+            raise ValueError(f'{src} has no {state_key!r} state dict '
+                             f'(entries: {found}).')
+        ckpt = ckpt[state_key]
     state = ckpt if isinstance(ckpt, dict) else None
     for key in ('state_dict', 'model'):  # mmengine / torchvision-style
         if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
