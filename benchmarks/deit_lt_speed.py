@@ -26,7 +26,8 @@ kept but never evaluated; mmlt's configs have none), float32, no AMP.
 Contenders (``--contenders``):
 
 - ``mmlt``: ``configs/deit_lt/deit-lt_deit-b16_2xb128-1200e_cifar100lt-
-  if100.py`` with the tiny backbone (``TeacherStudentClassifier.train_step``
+  if100.py`` with the tiny backbone (the config's type,
+  ``FastDistilledVisionTransformer``; ``TeacherStudentClassifier.train_step``
   with the config's optim wrapper, without gradient accumulation): uint8
   batch -> data preprocessor (normalisation, Mixup/CutMix batch augment) ->
   ``FrozenTeacher`` (the config's LDAM-DRW + SAM ResNet-32 teacher, from a

@@ -200,7 +200,7 @@ def test_student_recipes(name):
     cfg = Config.fromfile(str(REPO / 'configs' / 'deit_lt' / name))
     model = cfg.model
     assert model.type == 'TeacherStudentClassifier'
-    assert model.backbone.type == 'DistilledVisionTransformer'
+    assert model.backbone.type == 'FastDistilledVisionTransformer'
     assert model.backbone.arch == 'deit-base'
     assert model.backbone.drop_path_rate == 0.1
     assert model.head.type == 'DeiTLTHead' and model.head.alpha == 0.5
@@ -264,6 +264,9 @@ def test_evidence_twins_differ_only_in_the_model():
         assert deit[key] == ce[key], key
     assert deit.model.train_cfg == ce.model.train_cfg
     assert deit.model.backbone.arch == ce.model.backbone.arch
+    # the same (fast) attention and drop-path blocks on both sides
+    assert (deit.model.backbone.type, ce.model.backbone.type) == \
+        ('FastDistilledVisionTransformer', 'FastVisionTransformer')
     assert deit.model.head.loss == ce.model.head.loss
     (d_hook, ), (c_hook, ) = deit.custom_hooks, ce.custom_hooks
     assert d_hook.start_ratio == c_hook.start_ratio == 11 / 12
