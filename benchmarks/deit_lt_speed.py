@@ -51,17 +51,18 @@ Example (the run in configs/deit_lt/README.md)::
         --threads 2 --batch-size 64 --repeats 5
 """
 import argparse
-import json
 import os.path as osp
-import platform
 import statistics
 import sys
 import tempfile
-import time
 
 import numpy as np
 import torch
 import torch.nn as nn
+from interleaved import (Timed, add_common_args, cifar100_lt_counts,
+                         cifar100_lt_labels, img_per_s, interleaved_rounds,
+                         machine, print_table, ratio, save_json,
+                         select_contenders, setup)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
@@ -77,52 +78,14 @@ IMAGENET_STD = [58.395, 57.12, 57.375]
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--batch-size', type=int, default=64)
+    add_common_args(parser, ALL, batch_size=64, repeats=5, warmup=1)
     parser.add_argument(
         '--size',
         type=int,
         default=32,
         help='student input size (patch size = size / 8)')
-    parser.add_argument(
-        '--repeats', type=int, default=5, help='timed rounds per contender')
-    parser.add_argument('--warmup', type=int, default=1)
-    parser.add_argument(
-        '--threads',
-        type=int,
-        default=0,
-        help='torch threads (0: keep the default)')
-    parser.add_argument(
-        '--contenders',
-        nargs='+',
-        default=None,
-        help=f'subset of {ALL} (default: all available)')
     parser.add_argument('--repo', help='DeiT-LT checkout (val-iisc/DeiT-LT)')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--json', help='also write the results here')
     return parser.parse_args(argv)
-
-
-def cifar100_lt_counts():
-    return [int(500 * 0.01**(c / 99)) for c in range(CLASSES)]
-
-
-class Timed:
-    """Calls ``fn``; adds the wall-clock and process CPU seconds it took to
-    ``self.seconds`` and ``self.cpu_seconds``."""
-
-    def __init__(self, fn):
-        self.fn = fn
-        self.seconds = self.cpu_seconds = 0.
-
-    def __call__(self, *args, **kwargs):
-        start, cpu = time.perf_counter(), time.process_time()
-        out = self.fn(*args, **kwargs)
-        self.seconds += time.perf_counter() - start
-        self.cpu_seconds += time.process_time() - cpu
-        return out
-
-    def __getattr__(self, name):
-        return getattr(self.fn, name)
 
 
 def mmlt_step(images, labels, size, tmp):
@@ -164,6 +127,21 @@ def mmlt_step(images, labels, size, tmp):
     return step, timer
 
 
+def tiny_vit_kwargs(size):
+    """The tiny student's arguments of DeiT's / timm's ViT classes (8x8
+    patches of ``size``-px images, drop path 0.1)."""
+    return dict(
+        img_size=size,
+        patch_size=size // 8,
+        embed_dim=TINY['embed_dims'],
+        depth=TINY['num_layers'],
+        num_heads=TINY['num_heads'],
+        mlp_ratio=4,
+        qkv_bias=True,
+        num_classes=CLASSES,
+        drop_path_rate=0.1)
+
+
 def official_student(off, size):
     """DeiT-LT's ``DistilledVisionTransformer`` at the tiny size: its patch
     embedding (``PatchEmbedCustom()``, built without arguments) defaults to
@@ -175,16 +153,8 @@ def official_student(off, size):
                                                   TINY['embed_dims'])
     try:
         model = off.models.deit.DistilledVisionTransformer(
-            img_size=size,
-            patch_size=size // 8,
-            embed_dim=TINY['embed_dims'],
-            depth=TINY['num_layers'],
-            num_heads=TINY['num_heads'],
-            mlp_ratio=4,
-            qkv_bias=True,
             norm_layer=partial(nn.LayerNorm, eps=1e-6),
-            num_classes=CLASSES,
-            drop_path_rate=0.1)
+            **tiny_vit_kwargs(size))
     finally:
         vit.PatchEmbedCustom.__init__.__defaults__ = defaults
     assert model.pos_embed.shape[1] == (8 * 8) + 2
@@ -193,16 +163,7 @@ def official_student(off, size):
 
 def timm_student(size):
     from timm.models.deit import VisionTransformerDistilled
-    model = VisionTransformerDistilled(
-        img_size=size,
-        patch_size=size // 8,
-        embed_dim=TINY['embed_dims'],
-        depth=TINY['num_layers'],
-        num_heads=TINY['num_heads'],
-        mlp_ratio=4,
-        qkv_bias=True,
-        num_classes=CLASSES,
-        drop_path_rate=0.1)
+    model = VisionTransformerDistilled(**tiny_vit_kwargs(size))
     model.set_distilled_training(True)  # (cls, dist) logits in training
     return model
 
@@ -285,30 +246,13 @@ def main(argv=None):
     args = parse_args(argv)
     if args.size % 8:
         raise SystemExit('--size must be a multiple of 8 (8x8 patches)')
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    import logging
+    setup(args.threads)
     import warnings
-
-    from mmengine.logging import MMLogger
-
-    import mmlt  # noqa: F401  (registers the components)
-    MMLogger.get_current_instance().setLevel(logging.WARNING)
     warnings.filterwarnings('ignore', module='torch.amp')
-    names = args.contenders or [
-        n for n in ALL if args.repo or not n.startswith('official')
-    ]
-    unknown = set(names) - set(ALL)
-    if unknown:
-        raise SystemExit(f'unknown contenders {sorted(unknown)}; '
-                         f'choose from {ALL}')
-    if any(n.startswith('official') for n in names) and not args.repo:
-        raise SystemExit('the official contenders need --repo')
+    names = select_contenders(args.contenders, ALL, args.repo, '--repo')
     torch.manual_seed(args.seed)
-    counts = np.asarray(cifar100_lt_counts())
     rng = np.random.default_rng(args.seed)
-    labels = torch.as_tensor(
-        rng.choice(CLASSES, size=args.batch_size, p=counts / counts.sum()))
+    labels = cifar100_lt_labels(rng, args.batch_size)
     images = torch.as_tensor(
         rng.integers(
             0, 256, (args.batch_size, 3, args.size, args.size),
@@ -331,84 +275,62 @@ def main(argv=None):
                                         labels, args.size)
         steps[name], teachers[name] = step, timer
     print(
-        f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-        f'{platform.processor() or platform.machine()}, batch '
-        f'{args.batch_size} x {args.size} px (patch {args.size // 8}), '
-        f'teacher at {TEACHER_SIZE} px',
+        f'{machine()}, batch {args.batch_size} x {args.size} px (patch '
+        f'{args.size // 8}), teacher at {TEACHER_SIZE} px',
         flush=True)
-    for name, step in steps.items():
-        for _ in range(args.warmup):
-            step()
-    wall = {name: [] for name in steps}
-    cpu = {name: [] for name in steps}
-    teacher_wall = {name: [] for name in steps}
-    teacher_cpu = {name: [] for name in steps}
-    for r in range(args.repeats):
-        for name, step in steps.items():
-            timer = Timed(step)
-            teachers[name].seconds = teachers[name].cpu_seconds = 0.
-            timer()
-            wall[name].append(timer.seconds)
-            cpu[name].append(timer.cpu_seconds)
-            teacher_wall[name].append(teachers[name].seconds)
-            teacher_cpu[name].append(teachers[name].cpu_seconds)
-        print(
-            f'round {r + 1}/{args.repeats}: ' +
-            ', '.join(f'{n} {args.batch_size / t[-1]:.1f}'
-                      for n, t in wall.items()),
-            flush=True)
+    times = interleaved_rounds(
+        steps,
+        args.repeats,
+        args.warmup,
+        args.batch_size,
+        digits=1,
+        parts=teachers)
     tmp.cleanup()
     med = statistics.median
-    results = {
-        name:
-        dict(
-            median_img_s=args.batch_size / med(wall[name]),
-            best_img_s=args.batch_size / min(wall[name]),
-            median_step_s=med(wall[name]),
-            median_teacher_s=med(teacher_wall[name]),
-            teacher_share=med(teacher_wall[name]) / med(wall[name]),
-            median_cpu_step_s=med(cpu[name]),
-            median_cpu_teacher_s=med(teacher_cpu[name]),
-            cpu_teacher_share=med(teacher_cpu[name]) / med(cpu[name]))
-        for name in steps
-    }
-
-    def ratios(res, key, inverse=False):
-        out = []
-        for ref in ('official', 'official_timm'):
-            if ref not in results:
-                out.append(float('nan'))
-                continue
-            value = res[key] / results[ref][key]
-            out.append(1 / value if inverse else value)
-        return out
-
-    print('\nwall clock (rounds interleaved):')
-    print(f'{"contender":<15}{"median img/s":>13}{"best img/s":>11}'
-          f'{"vs official":>12}{"vs timm":>8}{"teacher ms":>11}'
-          f'{"share":>7}')
+    results = {}
+    for name, t in times.items():
+        wall, cpu = med(t['wall']), med(t['cpu'])
+        teacher_wall, teacher_cpu = med(t['part_wall']), med(t['part_cpu'])
+        results[name] = dict(
+            img_per_s(args.batch_size, t['wall']),
+            median_step_s=wall,
+            median_teacher_s=teacher_wall,
+            teacher_share=teacher_wall / wall,
+            median_cpu_step_s=cpu,
+            median_cpu_teacher_s=teacher_cpu,
+            cpu_teacher_share=teacher_cpu / cpu)
+    refs = ('official', 'official_timm')
+    rows = []
     for name, res in results.items():
-        vs_off, vs_timm = ratios(res, 'median_img_s')
-        print(f'{name:<15}{res["median_img_s"]:>13.1f}'
-              f'{res["best_img_s"]:>11.1f}{vs_off:>12.2f}{vs_timm:>8.2f}'
-              f'{1e3 * res["median_teacher_s"]:>11.0f}'
-              f'{res["teacher_share"]:>7.1%}')
+        rows.append((name, [
+            res['median_img_s'], res['best_img_s'],
+            *(ratio(results, name, ref) for ref in refs),
+            1e3 * res['median_teacher_s'], res['teacher_share']
+        ]))
+    print('\nwall clock (rounds interleaved):')
+    print_table([('median img/s', 13, '.1f'), ('best img/s', 11, '.1f'),
+                 ('vs official', 12, '.2f'), ('vs timm', 8, '.2f'),
+                 ('teacher ms', 11, '.0f'), ('share', 7, '.1%')],
+                rows,
+                name_width=15)
+    rows = []
+    for name, res in results.items():
+        rows.append((name, [
+            res['median_cpu_step_s'],
+            args.batch_size / res['median_cpu_step_s'],
+            *(ratio(results, name, ref, 'median_cpu_step_s', inverse=True)
+              for ref in refs), res['median_cpu_teacher_s'],
+            res['cpu_teacher_share']
+        ]))
     print('\nCPU time of the process per step (insensitive to time-slicing by '
           'other processes; ratios: official CPU time / this one):')
-    print(f'{"contender":<15}{"CPU s/step":>13}{"img/CPU s":>11}'
-          f'{"vs official":>12}{"vs timm":>8}{"teacher s":>11}'
-          f'{"share":>7}')
-    for name, res in results.items():
-        vs_off, vs_timm = ratios(res, 'median_cpu_step_s', inverse=True)
-        print(f'{name:<15}{res["median_cpu_step_s"]:>13.2f}'
-              f'{args.batch_size / res["median_cpu_step_s"]:>11.1f}'
-              f'{vs_off:>12.2f}{vs_timm:>8.2f}'
-              f'{res["median_cpu_teacher_s"]:>11.2f}'
-              f'{res["cpu_teacher_share"]:>7.1%}')
+    print_table([('CPU s/step', 13, '.2f'), ('img/CPU s', 11, '.1f'),
+                 ('vs official', 12, '.2f'), ('vs timm', 8, '.2f'),
+                 ('teacher s', 11, '.2f'), ('share', 7, '.1%')],
+                rows,
+                name_width=15)
     output = dict(throughput=results, args=vars(args))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(output, f, indent=1)
+    save_json(args.json, output)
     return output
 
 

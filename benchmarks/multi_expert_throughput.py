@@ -34,15 +34,15 @@ Example (the runs in configs/ride/README.md and configs/mdcs/README.md)::
         --pipeline configs/mdcs/mdcs_r32_1xb64-400e_cifar100lt-if100.py
 """
 import argparse
-import json
 import os.path as osp
-import platform
-import statistics
 import sys
 import time
 
 import numpy as np
 import torch
+from interleaved import (add_common_args, cifar100_lt_counts,
+                         cifar100_lt_labels, machine, official_of, save_json,
+                         setup, throughput_table)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
@@ -60,24 +60,13 @@ VIEWS = dict(mdcs=2, official_mdcs=2)
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument(
-        '--batch-size',
-        type=int,
-        default=128,
-        help='images per step (per view)')
-    parser.add_argument(
-        '--repeats', type=int, default=20, help='timed rounds per contender')
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument(
-        '--threads',
-        type=int,
-        default=0,
-        help='torch threads (0: keep the default)')
-    parser.add_argument(
-        '--contenders',
-        nargs='+',
-        default=None,
-        help=f'subset of {ALL} (default: all available)')
+    add_common_args(
+        parser,
+        ALL,
+        batch_size=128,
+        repeats=20,
+        warmup=3,
+        batch_help='images per step (per view)')
     parser.add_argument(
         '--ride-repo', help='RIDE-LongTailRecognition '
         'checkout')
@@ -86,13 +75,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--pipeline', help='also time the train pipeline of '
         'this config')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--json', help='also write the results here')
     return parser.parse_args(argv)
-
-
-def cifar100_lt_counts():
-    return [int(500 * 0.01**(c / 99)) for c in range(100)]
 
 
 def sgd(model):
@@ -260,19 +243,9 @@ def _cifar_images(num=256):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    import logging
-
-    from mmengine.logging import MMLogger
-
-    import mmlt  # noqa: F401  (registers the components)
-    MMLogger.get_current_instance().setLevel(logging.WARNING)
+    setup(args.threads)
     torch.manual_seed(args.seed)
-    counts = np.asarray(cifar100_lt_counts())
-    rng = np.random.default_rng(args.seed)
-    y = torch.as_tensor(
-        rng.choice(100, size=args.batch_size, p=counts / counts.sum()))
+    y = cifar100_lt_labels(np.random.default_rng(args.seed), args.batch_size)
     x = torch.randn(args.batch_size, 3, 32, 32)
     x2 = torch.randn(2 * args.batch_size, 3, 32, 32)  # weak; strong
 
@@ -300,41 +273,10 @@ def main(argv=None):
         else:
             raise SystemExit(f'unknown contender {name!r}; choose from {ALL}')
     print(
-        f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-        f'{platform.processor() or platform.machine()}, batch '
-        f'{args.batch_size} images (x2 views for MDCS)',
+        f'{machine()}, batch {args.batch_size} images (x2 views for MDCS)',
         flush=True)
-    for name, step in steps.items():
-        for _ in range(args.warmup):
-            step()
-    times = {name: [] for name in steps}
-    for r in range(args.repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-        print(
-            f'round {r + 1}/{args.repeats}: ' +
-            ', '.join(f'{n} {args.batch_size / t[-1]:.0f}'
-                      for n, t in times.items()),
-            flush=True)
-    results = {
-        name:
-        dict(
-            median_img_s=args.batch_size / statistics.median(t),
-            best_img_s=args.batch_size / min(t))
-        for name, t in times.items()
-    }
-    print(f'\n{"contender":<16}{"median img/s":>14}{"best img/s":>12}'
-          f'{"vs official":>13}{"vs ce":>8}')
-    for name, res in results.items():
-        official = results.get(f'official_{name.split("_")[0]}')
-        vs_off = res['median_img_s'] / official['median_img_s'] \
-            if official else float('nan')
-        vs_ce = res['median_img_s'] / results['ce']['median_img_s'] \
-            if 'ce' in results else float('nan')
-        print(f'{name:<16}{res["median_img_s"]:>14.1f}'
-              f'{res["best_img_s"]:>12.1f}{vs_off:>13.2f}{vs_ce:>8.2f}')
+    results = throughput_table(steps, args, [('vs official', 13, official_of),
+                                             ('vs ce', 8, lambda name: 'ce')])
     output = dict(throughput=results, args=vars(args))
     if args.pipeline:
         rate = pipeline_rate(args.pipeline)
@@ -349,9 +291,7 @@ def main(argv=None):
                   'images/s): one loader worker keeps up if this is below '
                   '100 %')
         output['pipeline_img_s'] = rate
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(output, f, indent=1)
+    save_json(args.json, output)
     return output
 
 

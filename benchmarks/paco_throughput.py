@@ -30,15 +30,14 @@ Example (the run in configs/paco/README.md)::
 """
 import argparse
 import contextlib
-import json
 import os.path as osp
-import platform
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
+from interleaved import (add_common_args, cifar100_lt_counts,
+                         cifar100_lt_labels, machine, official_of, save_json,
+                         select_contenders, setup, throughput_table)
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
@@ -50,30 +49,16 @@ ALL = ['official_paco', 'paco', 'paco_nchw', 'official_gpaco', 'gpaco']
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument(
-        '--batch-size', type=int, default=128, help='images per step')
-    parser.add_argument(
-        '--repeats', type=int, default=10, help='timed rounds per contender')
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument(
-        '--threads',
-        type=int,
-        default=0,
-        help='torch threads (0: keep the default)')
-    parser.add_argument(
-        '--contenders',
-        nargs='+',
-        default=None,
-        help=f'subset of {ALL} (default: all available)')
+    add_common_args(
+        parser,
+        ALL,
+        batch_size=128,
+        repeats=10,
+        warmup=2,
+        batch_help='images per step')
     parser.add_argument(
         '--paco-repo', help='Parametric-Contrastive-Learning checkout')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--json', help='also write the results here')
     return parser.parse_args(argv)
-
-
-def cifar100_lt_counts():
-    return [int(500 * 0.01**(c / 99)) for c in range(100)]
 
 
 def sgd(model):
@@ -136,29 +121,12 @@ def official_step(repo, variant, x, y):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    import logging
-
-    from mmengine.logging import MMLogger
-
-    import mmlt  # noqa: F401  (registers the components)
+    setup(args.threads)
     from mmlt.testing.official_paco import official_paco_session
-    MMLogger.get_current_instance().setLevel(logging.WARNING)
-    names = args.contenders or [
-        n for n in ALL if args.paco_repo or not n.startswith('official')
-    ]
-    unknown = set(names) - set(ALL)
-    if unknown:
-        raise SystemExit(f'unknown contenders {sorted(unknown)}; choose '
-                         f'from {ALL}')
-    if any(n.startswith('official') for n in names) and not args.paco_repo:
-        raise SystemExit('the official contenders need --paco-repo')
+    names = select_contenders(args.contenders, ALL, args.paco_repo,
+                              '--paco-repo')
     torch.manual_seed(args.seed)
-    counts = np.asarray(cifar100_lt_counts())
-    rng = np.random.default_rng(args.seed)
-    y = torch.as_tensor(
-        rng.choice(100, size=args.batch_size, p=counts / counts.sum()))
+    y = cifar100_lt_labels(np.random.default_rng(args.seed), args.batch_size)
     x = torch.randn(2 * args.batch_size, 3, 32, 32)  # query; key views
 
     with contextlib.ExitStack() as stack:
@@ -174,43 +142,12 @@ def main(argv=None):
                 steps[name] = mmlt_step(
                     name, x, y, channels_last=not name.endswith('_nchw'))
         print(
-            f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-            f'{platform.processor() or platform.machine()}, batch '
-            f'{args.batch_size} images x 2 views',
+            f'{machine()}, batch {args.batch_size} images x 2 views',
             flush=True)
-        for step in steps.values():
-            for _ in range(args.warmup):
-                step()
-        times = {name: [] for name in steps}
-        for r in range(args.repeats):
-            for name, step in steps.items():
-                start = time.perf_counter()
-                step()
-                times[name].append(time.perf_counter() - start)
-            print(
-                f'round {r + 1}/{args.repeats}: ' +
-                ', '.join(f'{n} {args.batch_size / t[-1]:.0f}'
-                          for n, t in times.items()),
-                flush=True)
-    results = {
-        name:
-        dict(
-            median_img_s=args.batch_size / statistics.median(t),
-            best_img_s=args.batch_size / min(t))
-        for name, t in times.items()
-    }
-    print(f'\n{"contender":<16}{"median img/s":>14}{"best img/s":>12}'
-          f'{"vs official":>13}')
-    for name, res in results.items():
-        official = results.get(f'official_{name.split("_")[0]}')
-        ratio = res['median_img_s'] / official['median_img_s'] \
-            if official and not name.startswith('official') else float('nan')
-        print(f'{name:<16}{res["median_img_s"]:>14.1f}'
-              f'{res["best_img_s"]:>12.1f}{ratio:>13.2f}')
+        results = throughput_table(steps, args,
+                                   [('vs official', 13, official_of)])
     output = dict(throughput=results, args=vars(args))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(output, f, indent=1)
+    save_json(args.json, output)
     return output
 
 

@@ -5,35 +5,20 @@
 # switch (Mixup/CutMix off and plain CE from 11/12 of the epochs), no teacher
 # and nothing re-weighted: DeiT-LT's "ViT trained from scratch" row.
 _base_ = './deit-lt_deit-t6-p4_1xb128-50e_cifar10lt-if100-32px.py'
+# the student's backbone settings, loss, initialisation and Mixup/CutMix
 model = dict(
     _delete_=True,
     type='ImageClassifier',
-    backbone=dict(
-        type='FastVisionTransformer',  # ViT, the student's fast blocks
-        arch=dict(
-            embed_dims=192,
-            num_layers=6,
-            num_heads=3,
-            feedforward_channels=768),
-        img_size=32,
-        patch_size=4,
-        drop_path_rate=0.1),
+    backbone=dict(_base_.model.backbone, type='FastVisionTransformer'),
     neck=None,
     head=dict(
         type='VisionTransformerClsHead',
         num_classes=10,
         in_channels=192,
-        loss=dict(
-            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
-        init_cfg=dict(type='TruncNormal', layer='Linear', std=.02)),
-    init_cfg=[
-        dict(type='TruncNormal', layer='Linear', std=.02),
-        dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
-    ],
-    train_cfg=dict(augments=[
-        dict(type='Mixup', alpha=0.8),
-        dict(type='CutMix', alpha=1.0)
-    ]))
+        loss=_base_.model.head.loss,
+        init_cfg=_base_.model.head.init_cfg),
+    init_cfg=_base_.model.init_cfg,
+    train_cfg=_base_.model.train_cfg)
 custom_hooks = [
     dict(type='DRWSwitchRecipeHook', start_ratio=11 / 12, reweight=False)
 ]

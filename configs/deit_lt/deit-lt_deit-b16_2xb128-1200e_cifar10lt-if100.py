@@ -17,49 +17,12 @@ model = dict(
         checkpoint=f'work_dirs/{teacher_name}/epoch_200.pth',
         input_size=32))
 
-# timm's ImageNet mean/std for every dataset (CIFAR arrays are RGB)
-mean = [123.675, 116.28, 103.53]
-std = [58.395, 57.12, 57.375]
-data_preprocessor = dict(mean=mean, std=std, to_rgb=False)
-# timm create_transform(224, is_training=True, auto_augment=
-# 'rand-m9-mstd0.5-inc1', re_prob=0.25, re_mode='pixel', interpolation=
-# 'bicubic'): colour jitter is unused with RandAugment
-train_pipeline = [
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(
-            pad_val=[round(x) for x in mean], interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=mean,
-        fill_std=std),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(
-        type='ResizeEdge',
-        scale=256,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
+# timm's ImageNet mean/std and the 224-px pipelines of arrays
+# (_base_/deit_pipelines.py; CIFAR arrays are RGB)
+data_preprocessor = dict(
+    mean=_base_.imagenet_mean, std=_base_.imagenet_std, to_rgb=False)
+train_pipeline = _base_.deit_train_pipeline
+test_pipeline = _base_.deit_test_pipeline
 train_dataloader = dict(
     batch_size=128,
     num_workers=8,
@@ -71,20 +34,10 @@ test_dataloader = val_dataloader
 
 lr = 5e-4 * 128 * 2 / 512
 optim_wrapper = dict(optimizer=dict(lr=lr), accumulative_counts=4)
+# the recipe's warm-up (from 1e-6 to this lr) and cosine
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-6 / lr,
-        by_epoch=True,
-        begin=0,
-        end=5,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=5,
-        convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], start_factor=1e-6 / lr),
+    _base_.param_scheduler[1],
 ]
 auto_scale_lr = dict(base_batch_size=256)  # 2 GPUs x 128
 train_cfg = dict(max_epochs=1200)

@@ -18,47 +18,10 @@ model = dict(
         config=f'{{fileDirname}}/teachers/{teacher_name}.py',
         checkpoint=f'work_dirs/{teacher_name}/epoch_90.pth'))
 
-# images are loaded BGR; the data preprocessor converts them to RGB
-bgr_mean = [103.53, 116.28, 123.675]
-bgr_std = [57.375, 57.12, 58.395]
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(
-            pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=bgr_mean,
-        fill_std=bgr_std),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='ResizeEdge',
-        scale=256,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
+# the 224-px pipelines of image files (_base_/deit_pipelines.py: loaded BGR,
+# the data preprocessor converts them to RGB)
+train_pipeline = _base_.deit_file_train_pipeline
+test_pipeline = _base_.deit_file_test_pipeline
 train_dataloader = dict(
     batch_size=128,
     sampler=dict(type='RepeatAugSampler', num_repeats=3, shuffle=True),

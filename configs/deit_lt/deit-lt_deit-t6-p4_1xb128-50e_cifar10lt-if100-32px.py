@@ -31,49 +31,17 @@ model = dict(
         checkpoint=f'work_dirs/{teacher_name}/epoch_200.pth',
         input_size=32))
 
-mean = [125.307, 122.961, 113.8575]  # the CIFAR base's (RGB arrays)
-std = [51.5865, 50.847, 51.255]
-train_pipeline = [
-    dict(type='RandomCrop', crop_size=32, padding=4),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(
-            pad_val=[round(x) for x in mean], interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=mean,
-        fill_std=std),
-    dict(type='PackInputs'),
-]
+# RandomCrop(32, 4) and the CIFAR mean/std (_base_/deit_pipelines.py)
+train_pipeline = _base_.deit_32px_train_pipeline
 train_dataloader = dict(
     batch_size=128, num_workers=2, dataset=dict(pipeline=train_pipeline))
 
 lr = 5e-4
 optim_wrapper = dict(optimizer=dict(lr=lr))
+# the recipe's warm-up (from 1e-6 to this lr) and cosine, 3 warm-up epochs
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-6 / lr,
-        by_epoch=True,
-        begin=0,
-        end=3,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=3,
-        convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], start_factor=1e-6 / lr, end=3),
+    dict(_base_.param_scheduler[1], begin=3),
 ]
 auto_scale_lr = dict(base_batch_size=128)
 train_cfg = dict(max_epochs=50, val_interval=5)

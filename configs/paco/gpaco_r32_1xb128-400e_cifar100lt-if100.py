@@ -10,47 +10,15 @@
 _base_ = ['./paco_r32_1xb128-400e_cifar100lt-if100.py']
 
 model = dict(
-    type='GPaCo',
-    projector=dict(hid_channels=64, num_layers=3, with_bn=False))
+    type='GPaCo', projector=dict(hid_channels=64, num_layers=3, with_bn=False))
 
-key_view = [
-    dict(
-        type='RandomResizedCrop',
-        scale=32,
-        crop_ratio_range=(0.2, 1.),
-        backend='pillow'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    # torchvision's ColorJitter, as officially (mmcv's hue jitter fails
-    # under numpy 2 for negative hue factors)
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='NumpyToPIL'),
-            dict(
-                type='torchvision/ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1),
-            dict(type='PILToNumpy'),
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.299, 0.587, 0.114)),  # CIFAR arrays are RGB
-    dict(
-        type='GaussianBlur',
-        magnitude_range=(0.1, 2.0),
-        magnitude_std='inf',
-        prob=0.2),
-]
+# PaCo's key view with the blur at p=0.2
+key_view = [*_base_.key_view[:-1], dict(_base_.key_view[-1], prob=0.2)]
 train_pipeline = [
     dict(
         type='MultiView',
         num_views=[1, 1],
-        transforms=[{{_base_.query_view}}, key_view]),
+        transforms=[_base_.query_view, key_view]),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -18,27 +18,18 @@ _base_ = [
     '../_base_/datasets/cifar100lt-if100_bs128.py',
     '../_base_/default_runtime.py',
     '../_base_/pipelines/autoaugment_cifar10.py',
+    './_base_/paco_r50.py',
 ]
 
 data_preprocessor = dict(type='MultiViewClsDataPreprocessor')
+# the PaCo model of _base_/paco_r50.py at the CIFAR sizes
 model = dict(
-    type='PaCo',
-    backbone=dict(type='ResNet32Cifar', depth=32, shortcut='A'),
-    neck=dict(type='GlobalAveragePooling'),
-    projector=dict(
-        type='PaCoProjector',
-        in_channels=64,
-        out_channels=32,
-        num_layers=2,
-        with_bn=True),
+    backbone=dict(_delete_=True, type='ResNet32Cifar', depth=32, shortcut='A'),
+    projector=dict(in_channels=64, out_channels=32),
     head=dict(
-        type='PaCoHead',
         num_classes=100,
         in_channels=64,
-        init_cfg=None,  # PyTorch's default Linear init, as the official
-        loss=dict(
-            type='PaCoLoss', alpha=0.01, beta=1., gamma=1.,
-            temperature=0.05)),
+        loss=dict(alpha=0.01, temperature=0.05)),
     queue_len=1024,
     feat_dim=32)
 
@@ -47,7 +38,7 @@ model = dict(
 query_view = [
     dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    {{_base_.cifar10_autoaugment_pil}},
+    _base_.cifar10_autoaugment_pil,
     dict(type='Cutout', shape=16, pad_val=0, prob=1.),
 ]
 key_view = [
@@ -85,22 +76,14 @@ key_view = [
 ]
 train_pipeline = [
     dict(
-        type='MultiView',
-        num_views=[1, 1],
-        transforms=[query_view, key_view]),
+        type='MultiView', num_views=[1, 1], transforms=[query_view, key_view]),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(
     batch_size=128, drop_last=True, dataset=dict(pipeline=train_pipeline))
 
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
+optim_wrapper = dict(optimizer=dict(lr=0.05))
 param_scheduler = [
-    # lr * (e + 1) / 10 for epochs e = 0..9
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=10),
+    _base_.param_scheduler[0],  # lr * (e + 1) / 10 for epochs e = 0..9
     dict(type='MultiStepLR', by_epoch=True, milestones=[321, 361], gamma=0.1),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=400, val_interval=10)
-val_cfg = dict()
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=128)

@@ -1,7 +1,8 @@
 # DeiT-LT student recipe (Rangwani et al., CVPR 2024): a DeiT-B/16 with CLS
 # and DIST tokens trained from scratch, distilled from a frozen CNN teacher
 # that sees the same (RandAugment-ed, Mixup/CutMix-ed) batch. Children add a
-# dataset base, the pipelines, the teacher and the schedule length.
+# dataset base, pick their pipelines from ./deit_pipelines.py, and set the
+# teacher and the schedule length.
 #
 # - loss = 0.5 * LabelSmooth(0.1)(CLS, Mixup/CutMix targets)
 #        + 0.5 * CE(DIST, teacher argmax), re-weighted from the DRW epoch on
@@ -11,7 +12,7 @@
 #   x (batch per GPU x GPUs) / 512 -- gradient accumulation is NOT part of
 #   the scaling; 5 linear warm-up epochs from 1e-6, cosine to 1e-5, both
 #   per iteration; no gradient clipping; model EMA not used
-_base_ = '../../_base_/default_runtime.py'
+_base_ = ['../../_base_/default_runtime.py', './deit_pipelines.py']
 
 model = dict(
     type='TeacherStudentClassifier',

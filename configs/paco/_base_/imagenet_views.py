@@ -8,7 +8,20 @@ _base_ = '../../mdcs/_base_/imagenet_views.py'
 
 # `randcls` (augmentation_randncls): RandomResizedCrop(224, scale (0.08, 1)),
 # flip, ColorJitter(0.4, 0.4, 0.4, 0) always, RandAugment: MDCS's strong view
-paco_randcls_view = {{_base_.imagenet_strong_view}}
+paco_randcls_view = _base_.imagenet_strong_view
+# grayscale p=0.2, Gaussian blur sigma U(0.1, 2) p=0.5 (`sim`, `randclsstack`)
+paco_gray_blur = [
+    dict(
+        type='RandomGrayscale',
+        prob=0.2,
+        keep_channels=True,
+        channel_weights=(0.114, 0.587, 0.299)),  # BGR
+    dict(
+        type='GaussianBlur',
+        magnitude_range=(0.1, 2.0),
+        magnitude_std='inf',
+        prob=0.5),
+]
 
 # `sim` (augmentation_sim): RandomResizedCrop(224) (scale (0.08, 1)),
 # ColorJitter(0.4, 0.4, 0.4, 0) always, grayscale p=0.2, Gaussian blur
@@ -16,42 +29,15 @@ paco_randcls_view = {{_base_.imagenet_strong_view}}
 paco_sim_view = [
     dict(type='RandomResizedCrop', scale=224),
     dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.299)),  # BGR
-    dict(
-        type='GaussianBlur',
-        magnitude_range=(0.1, 2.0),
-        magnitude_std='inf',
-        prob=0.5),
+    *paco_gray_blur,
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
 ]
 
 # `randclsstack` (augmentation_randnclsstack): RandomResizedCrop(224, scale
 # (0.08, 1)), flip, ColorJitter always, grayscale p=0.2, blur p=0.5, then
-# RandAugment
+# RandAugment: MDCS's strong view with grayscale and blur before RandAugment
 paco_randclsstack_view = [
-    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.08, 1.)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.299)),  # BGR
-    dict(
-        type='GaussianBlur',
-        magnitude_range=(0.1, 2.0),
-        magnitude_std='inf',
-        prob=0.5),
-    dict(
-        type='RandAugment',
-        policies={{_base_.timm_rand_policies}},
-        num_policies=2,
-        total_level=10,
-        magnitude_level=10,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
+    *_base_.imagenet_strong_view[:-1],
+    *paco_gray_blur,
+    _base_.imagenet_strong_view[-1],
 ]

@@ -7,7 +7,8 @@
 # Recipe: SGD 0.02 for a total batch of 128 (4 GPUs x 32), momentum 0.9, wd
 # 5e-4 on every parameter, 400 epochs: warm-up lr * (e + 1) / 10 for the
 # first 10 epochs, then lr * (1 + cos(pi (e - 9) / 391)) / 2 (exactly as
-# paco_lt.py's adjust_learning_rate, per epoch).
+# paco_lt.py's adjust_learning_rate, per epoch). The CIFAR ResNet-32 configs
+# reuse it with their sizes, lr and schedule.
 model = dict(
     type='PaCo',
     backbone=dict(
