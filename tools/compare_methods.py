@@ -73,6 +73,9 @@ PRESETS = {
     'DeiT-LT':
     ('configs/deit_lt/deit-lt_deit-t6-p4_1xb128-50e_cifar10lt-if100-32px.py',
      None),
+    'DeiT-LT-LDAM-DRW':
+    ('configs/deit_lt/deit-lt_deit-t6-p4_1xb128-50e_cifar10lt-if100-32px.py',
+     None),
     'RIDE-3': ('configs/ride/ride-3e_r32_1xb128-200e_cifar100lt-if100.py',
                None),
     'RIDE-3+router':
@@ -92,7 +95,7 @@ PRESETS = {
 }
 #: Distilled presets: student -> the preset whose last checkpoint (same
 #: ``--work-dir``, ``--dataset`` and ``--epochs``) is its frozen teacher.
-TEACHERS = {'DeiT-LT': 'LDAM-DRW-SAM'}
+TEACHERS = {'DeiT-LT': 'LDAM-DRW-SAM', 'DeiT-LT-LDAM-DRW': 'LDAM-DRW'}
 DEFAULT_METHODS = ['CE', 'LDAM-DRW', 'RIDE-3', 'MDCS', 'SHIKE']
 ARCHIVES = {
     'cifar10lt': ('cifar10-jpg.tgz', 'cifar10'),
