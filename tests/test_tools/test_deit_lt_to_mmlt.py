@@ -90,6 +90,8 @@ def test_tiny_timm_distilled_vit_logits_equal():
     """timm's ``VisionTransformerDistilled`` has the official key names and
     the same forward (the official model only swaps in its own attention
     and patch embedding modules, with the same parameters)."""
+    pytest.importorskip(
+        'timm', reason='timm (requirements/optional.txt) builds the model')
     from timm.models.deit import VisionTransformerDistilled
     torch.manual_seed(0)
     dims, depth, heads, classes = 32, 2, 2, 7
