@@ -114,15 +114,18 @@ def _xformers_stub() -> Dict[str, ModuleType]:
     """``xformers.ops`` as DeiT-LT's ``vision_transformer.py`` uses it
     (``memory_efficient_attention`` on ``(B, N, heads, head_dim)`` tensors,
     ``unbind``), written out in plain torch: xformers' kernels are CUDA-only
-    and compute exactly ``softmax(q k^T / sqrt(d)) v``."""
+    and compute ``dropout(softmax(q k^T / sqrt(d) + bias), p) v``."""
 
     def memory_efficient_attention(q, k, v, attn_bias=None, p=0.0, scale=None):
-        if attn_bias is not None or p:
-            raise NotImplementedError('the xformers stand-in does no bias or '
-                                      'dropout (DeiT-LT uses neither)')
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))  # (B, H, N, d)
         scale = q.size(-1)**-0.5 if scale is None else scale
-        attn = ((q * scale) @ k.transpose(-2, -1)).softmax(dim=-1)
+        attn = (q * scale) @ k.transpose(-2, -1)
+        if attn_bias is not None:
+            if not torch.is_tensor(attn_bias):
+                raise TypeError('the xformers stand-in takes a tensor '
+                                f'attn_bias, got {type(attn_bias).__name__}')
+            attn = attn + attn_bias
+        attn = torch.nn.functional.dropout(attn.softmax(dim=-1), p)
         return (attn @ v).transpose(1, 2)
 
     xformers = types.ModuleType('xformers')

@@ -251,3 +251,23 @@ def test_converter_script_loads_into_the_cifar_config(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'loaded strictly' in out.stdout
     assert '155 tensors written' in out.stdout
+
+
+def test_xformers_stand_in_is_scaled_dot_product_attention():
+    """The official model's xformers attention, written in plain torch for
+    CPU, equals torch's attention (with and without an additive bias)."""
+    from mmlt.testing.official_code import _xformers_stub
+    attention = _xformers_stub()['xformers.ops'].memory_efficient_attention
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (
+        torch.randn(2, 5, 3, 4, generator=g, dtype=torch.float64)
+        for _ in range(3))
+    bias = torch.randn(2, 3, 5, 5, generator=g, dtype=torch.float64)
+    for b in (None, bias):
+        ref = torch.nn.functional.scaled_dot_product_attention(
+            *(t.transpose(1, 2) for t in (q, k, v)),
+            attn_mask=b).transpose(1, 2)
+        torch.testing.assert_close(
+            attention(q, k, v, attn_bias=b), ref, rtol=0, atol=1e-12)
+    with pytest.raises(TypeError, match='tensor attn_bias'):
+        attention(q, k, v, attn_bias='lower-triangular')
